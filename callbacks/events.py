@@ -1,0 +1,219 @@
+"""Events that a training run emits, one frozen dataclass per fact.
+
+Every sink (the Textual screen, a plain console, a user's own function) receives
+the same values, so each event carries everything needed to draw it and nothing
+that refers back to the live model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """One neighbour of a probe word and its cosine similarity."""
+
+    word: str
+    similarity: float
+    is_new: bool
+    """True when the word was not among the probe's neighbours one epoch earlier."""
+
+
+@dataclass(frozen=True)
+class ProbeNeighbours:
+    """The nearest neighbours of one probe word after an epoch."""
+
+    probe: str
+    neighbours: tuple[Neighbour, ...]
+    count: int
+    """How often the probe occurs in the corpus."""
+    in_vocabulary: bool
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    """Training was requested; nothing has been read yet."""
+
+    corpus: str
+    model_type: str
+    parameters: dict[str, object]
+    epochs: int
+    output: str
+    started_at: float
+    """Wall-clock time (seconds since the epoch) when the run began."""
+
+
+@dataclass(frozen=True)
+class VocabularyProgressed:
+    """The vocabulary scan read further into the corpus."""
+
+    bytes_read: int
+    bytes_total: int | None
+    """Size of the corpus in bytes; None when it cannot be known in advance."""
+    words: int
+    sentences: int
+
+
+@dataclass(frozen=True)
+class VocabularyBuilt:
+    """The vocabulary is final and the weights are allocated."""
+
+    vocabulary_size: int
+    distinct_words: int
+    corpus_words: int
+    sentences: int
+    min_count: int
+    probes: tuple[str, ...]
+    probe_counts: tuple[int, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class EpochStarted:
+    """An epoch began; epochs are numbered from 1."""
+
+    epoch: int
+    epochs: int
+    alpha: float
+
+
+@dataclass(frozen=True)
+class EpochProgressed:
+    """Words trained so far in the current epoch, sampled at a bounded rate."""
+
+    epoch: int
+    epochs: int
+    words_done: int
+    words_total: int
+    words_per_sec: float | None
+    """Raw words per second of training time in this epoch, None before it can be measured."""
+    elapsed_seconds: float
+    """Training time since the run began, pauses excluded."""
+
+
+@dataclass(frozen=True)
+class EpochEnded:
+    """An epoch finished; all worker threads are idle."""
+
+    epoch: int
+    epochs: int
+    loss: float | None
+    """Sum of the training objective's loss over the epoch; None when not measured."""
+    loss_delta: float | None
+    """Change from the previous epoch's loss; None for the first epoch or unmeasured loss."""
+    loss_delta_percent: float | None
+    words: int
+    words_per_sec: float
+    epoch_seconds: float
+    elapsed_seconds: float
+    alpha: float
+    """Learning rate at the end of the epoch."""
+    probes: tuple[ProbeNeighbours, ...]
+
+
+@dataclass(frozen=True)
+class Paused:
+    """The workers stopped taking batches."""
+
+    epoch: int
+    elapsed_seconds: float
+
+
+@dataclass(frozen=True)
+class Resumed:
+    """The workers went on from where they paused."""
+
+    epoch: int
+    paused_seconds: float
+
+
+@dataclass(frozen=True)
+class StopRequested:
+    """The user asked to end training early; the current epoch is cut short."""
+
+    epoch: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ModelSaved:
+    """A complete model file was written and renamed into place."""
+
+    path: str
+    epochs_trained: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    """Training ended and the model is saved."""
+
+    epochs_completed: int
+    epochs: int
+    stopped_early: bool
+    output: str | None
+    """Where the model was saved; None when training stopped before the first epoch."""
+    elapsed_seconds: float
+    words_trained: int
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    """Training ended with an error that the user must act on."""
+
+    message: str
+    """One line naming the problem and what to do."""
+    saved_output: str | None = None
+    """Where the last good model is, if any was saved."""
+
+
+@dataclass(frozen=True)
+class LogRecorded:
+    """One record of gensim's own logging."""
+
+    created: float
+    level: str
+    name: str
+    message: str
+
+
+Event = (
+    RunStarted
+    | VocabularyProgressed
+    | VocabularyBuilt
+    | EpochStarted
+    | EpochProgressed
+    | EpochEnded
+    | Paused
+    | Resumed
+    | StopRequested
+    | ModelSaved
+    | RunFinished
+    | RunFailed
+    | LogRecorded
+)
+
+Sink = Callable[[Event], None]
+"""A receiver of events; it must return quickly because training threads call it."""
+
+__all__ = [
+    "EpochEnded",
+    "EpochProgressed",
+    "EpochStarted",
+    "Event",
+    "LogRecorded",
+    "ModelSaved",
+    "Neighbour",
+    "Paused",
+    "ProbeNeighbours",
+    "Resumed",
+    "RunFailed",
+    "RunFinished",
+    "RunStarted",
+    "Sink",
+    "StopRequested",
+    "VocabularyBuilt",
+    "VocabularyProgressed",
+]

@@ -1,0 +1,60 @@
+"""Probe words: choosing them and reading their nearest neighbours."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from gensim.models import KeyedVectors
+
+from .events import Neighbour, ProbeNeighbours
+
+AUTO_PROBES = 4
+
+
+def pick_probes(words_by_frequency: Sequence[str], count: int = AUTO_PROBES) -> tuple[str, ...]:
+    """Pick *count* informative words from a vocabulary sorted by descending frequency.
+
+    The most frequent words are mostly function words whose neighbours say little,
+    and the rarest have noisy vectors, so the picks are spread evenly over the
+    alphabetic words of three or more letters ranked between about the 20th and
+    the 1,000th.
+    """
+    skip = min(20, len(words_by_frequency) // 10)
+    window = words_by_frequency[skip:skip + 1000]
+    candidates = [word for word in window if word.isalpha() and len(word) >= 3]
+    if len(candidates) < count:
+        candidates = list(window) or list(words_by_frequency)
+    if not candidates:
+        return ()
+    step = max(1, len(candidates) // count)
+    return tuple(candidates[index * step] for index in range(min(count, len(candidates))))
+
+
+def neighbours_of(
+    vectors: KeyedVectors,
+    probes: Sequence[str],
+    counts: Mapping[str, int],
+    topn: int,
+    previous: Mapping[str, ProbeNeighbours],
+) -> tuple[ProbeNeighbours, ...]:
+    """Return each probe's *topn* neighbours by cosine similarity with the current weights.
+
+    Neighbours absent from the probe's list in *previous* are marked new; on the
+    first epoch, when there is no previous list, none are.
+    """
+    # The cached unit vectors describe the weights of an earlier epoch.
+    vectors.fill_norms(force=True)
+    results = []
+    for probe in probes:
+        count = counts.get(probe, 0)
+        if probe not in vectors.key_to_index:
+            results.append(ProbeNeighbours(probe, (), count, in_vocabulary=False))
+            continue
+        before = previous.get(probe)
+        seen = {n.word for n in before.neighbours} if before is not None else None
+        neighbours = tuple(
+            Neighbour(word, float(similarity), is_new=seen is not None and word not in seen)
+            for word, similarity in vectors.most_similar(probe, topn=topn)
+        )
+        results.append(ProbeNeighbours(probe, neighbours, count, in_vocabulary=True))
+    return tuple(results)
