@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 
@@ -54,6 +55,8 @@ class TrainingSession:
         self._next_progress = 0.0
         self._probes: tuple[str, ...] = ()
         self._done = False
+        self.done = threading.Event()
+        """Set once ``run()`` has sent its last event."""
 
     def emit(self, event: Event) -> None:
         """Send *event* to every sink."""
@@ -109,7 +112,10 @@ class TrainingSession:
             logger.exception("training failed")
             result = RunFailed(f"training failed: {type(error).__name__}: {error}")
         self._done = True
-        self.emit(result)
+        try:
+            self.emit(result)
+        finally:
+            self.done.set()
         return result
 
     def _run(self) -> RunFinished:

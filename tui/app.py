@@ -1,0 +1,220 @@
+"""The Textual app that shows one training run live."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events as textual_events
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, RichLog
+
+from gensim_tui.callbacks.events import (
+    EpochEnded,
+    EpochProgressed,
+    Event,
+    LogRecorded,
+    RunFailed,
+    RunFinished,
+    VocabularyBuilt,
+    VocabularyProgressed,
+)
+from gensim_tui.callbacks.session import TrainingSession
+
+from .epochs import EpochTable, Trends
+from .neighbours import NeighbourPanel, render_neighbours
+from .screens import HelpScreen, QuitScreen
+from .status import ProgressPanel, StatusBar, render_progress, render_status
+from .view import RunState, RunView
+
+NARROW_WIDTH = 100
+"""Below this many columns the panels stack vertically."""
+
+SHORT_HEIGHT = 30
+"""Below this many rows the log panel starts hidden."""
+
+_MERGEABLE = (EpochProgressed, VocabularyProgressed)
+
+
+class TrainingEventPosted(Message):
+    """A training event arrived from the training thread."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+    def can_replace(self, message: Message) -> bool:
+        # Progress samples supersede older ones still queued, so a slow screen
+        # (or a slow SSH link) never falls behind the training threads.
+        return (
+            isinstance(self.event, _MERGEABLE)
+            and isinstance(message, TrainingEventPosted)
+            and type(message.event) is type(self.event)
+        )
+
+
+class MonitorApp(App[int]):
+    """Live view of a training run, with keys to pause, stop and quit.
+
+    With a *session* the app runs it in a thread worker and steers it; without
+    one it only draws the events given to ``apply_event``, which is how tests
+    and replays feed it.
+    """
+
+    CSS_PATH = "monitor.tcss"
+    TITLE = "gensim-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "toggle_pause", "Pause/Resume"),
+        Binding("s", "stop", "Stop early"),
+        Binding("q", "quit", "Quit"),
+        Binding("l", "toggle_log", "Log"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    def __init__(
+        self,
+        session: TrainingSession | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.clock = clock
+        self.view = RunView()
+        self._quit_when_done = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        yield ProgressPanel(id="progress")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield EpochTable(id="epochs")
+                yield Trends(id="trends")
+            yield NeighbourPanel(id="neighbours")
+        yield RichLog(id="log", max_lines=500, wrap=False, markup=False, highlight=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#neighbours").border_title = "neighbours"
+        self.query_one("#log").border_title = "gensim log"
+        self.query_one("#log").display = self.size.height >= SHORT_HEIGHT
+        self._apply_size()
+        self._refresh_panels()
+        # One tick a second is enough for the clock and keeps a slow link quiet.
+        self.set_interval(1.0, self._refresh_status)
+        if self.session is not None:
+            self.session.sinks.append(self._receive)
+            self.run_worker(self._train, name="training", thread=True, exit_on_error=False)
+
+    def on_resize(self, event: textual_events.Resize) -> None:
+        self._apply_size()
+
+    def _apply_size(self) -> None:
+        self.screen.set_class(self.size.width < NARROW_WIDTH, "narrow")
+
+    def _train(self) -> None:
+        assert self.session is not None
+        self.session.run()
+
+    def _receive(self, event: Event) -> None:
+        """Sink for the session; runs on the training thread, so it only posts."""
+        self.post_message(TrainingEventPosted(event))
+
+    def on_training_event_posted(self, message: TrainingEventPosted) -> None:
+        self.apply_event(message.event)
+
+    def apply_event(self, event: Event) -> None:
+        """Update the view with *event* and redraw what it changed."""
+        self.view.apply(event, self.clock())
+        if isinstance(event, LogRecorded):
+            self.query_one("#log", RichLog).write(_log_line(event))
+            return
+        if isinstance(event, EpochEnded):
+            self.query_one(EpochTable).show_epoch(event)
+            self._refresh_panels()
+        elif isinstance(event, VocabularyBuilt):
+            self._refresh_panels()
+        elif isinstance(event, RunFailed):
+            self.notify(event.message, title="training failed", severity="error", timeout=30)
+            if not self.view.rows:
+                # Nothing trained yet: the message is all there is to see, and
+                # the command line prints it once the screen is gone.
+                self.exit(1)
+        elif isinstance(event, RunFinished):
+            if event.output is not None:
+                self.notify(f"model saved to {event.output}", title=self.view.state.value)
+            if self._quit_when_done:
+                self.exit(0)
+        self._refresh_status()
+        self.refresh_bindings()
+
+    def _refresh_status(self) -> None:
+        now = self.clock()
+        self.query_one(StatusBar).update(render_status(self.view, now))
+        self.query_one(ProgressPanel).update(render_progress(self.view))
+
+    def _refresh_panels(self) -> None:
+        view = self.view
+        measured = any(row.loss is not None for row in view.rows) or not view.rows
+        self.query_one(Trends).show(list(view.losses), list(view.speeds), measured)
+        min_count = view.vocabulary.min_count if view.vocabulary is not None else None
+        self.query_one(NeighbourPanel).update(render_neighbours(view.probes, min_count))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dim the keys that do nothing in the current state."""
+        if action == "toggle_pause":
+            return self.session is not None and self.view.state in (RunState.TRAINING, RunState.PAUSED) or None
+        if action == "stop":
+            active = self.view.state.active and self.view.state is not RunState.STOPPING
+            return self.session is not None and active or None
+        return True
+
+    def action_toggle_pause(self) -> None:
+        """Pause training, or resume it if paused."""
+        if self.session is None:
+            return
+        if self.view.state is RunState.PAUSED:
+            self.session.resume()
+        else:
+            self.session.pause()
+
+    def action_stop(self) -> None:
+        """End training early and save the model."""
+        if self.session is not None:
+            self.session.stop()
+
+    async def action_quit(self) -> None:
+        """Quit at once when nothing runs; otherwise ask, then stop, save and quit."""
+        if self.session is None or not self.view.state.active:
+            self.exit(1 if self.view.state is RunState.FAILED else 0)
+            return
+
+        def answered(quit_run: bool | None) -> None:
+            if quit_run and self.session is not None:
+                self._quit_when_done = True
+                self.session.stop("quit by the user")
+
+        self.push_screen(QuitScreen(), answered)
+
+    def action_toggle_log(self) -> None:
+        """Show or hide gensim's log."""
+        log = self.query_one("#log")
+        log.display = not log.display
+
+    def action_help(self) -> None:
+        """Show the keys and what the figures mean."""
+        self.push_screen(HelpScreen())
+
+
+def _log_line(record: LogRecorded) -> Text:
+    stamp = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+    style = {"WARNING": "yellow", "ERROR": "red", "CRITICAL": "bold red"}.get(record.level, "")
+    line = Text(f"{stamp} ", style="dim")
+    line.append(f"{record.level[:4]} ", style=style or "dim")
+    line.append(record.message, style=style)
+    return line

@@ -1,0 +1,47 @@
+"""The probe words and their nearest neighbours after the latest epoch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from gensim_tui.callbacks.events import ProbeNeighbours
+
+
+def render_neighbours(probes: Sequence[ProbeNeighbours], min_count: int | None) -> RenderableType:
+    """Return one row per probe: its neighbours with similarities, new ones marked with +."""
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1)
+    if not probes:
+        return Text("no probe words yet", style="dim")
+    for probe in probes:
+        if not probe.in_vocabulary:
+            note = f"not in vocabulary: count {probe.count}"
+            if min_count is not None:
+                note += f" < min_count {min_count}"
+            table.add_row(probe.probe, Text(note, style="yellow"))
+            continue
+        if not probe.neighbours:
+            table.add_row(probe.probe, Text("after the first epoch", style="dim"))
+            continue
+        line = Text()
+        for index, neighbour in enumerate(probe.neighbours):
+            if index:
+                line.append("  ")
+            if neighbour.is_new:
+                line.append("+", style="bold green")
+                line.append(neighbour.word, style="bold green")
+            else:
+                line.append(neighbour.word)
+            line.append(f" {neighbour.similarity:.2f}", style="dim")
+        table.add_row(probe.probe, line)
+    return table
+
+
+class NeighbourPanel(Static):
+    """Nearest neighbours of each probe word; a word new since the previous epoch has a +."""
