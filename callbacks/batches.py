@@ -34,7 +34,7 @@ _HOOK = "_do_train_job"
 class _BatchView:
     """The model as one batch sees it: every attribute but the loss total is shared."""
 
-    __slots__ = ("_model", "running_training_loss", "compute_loss")
+    __slots__ = ("_model", "compute_loss", "running_training_loss")
 
     def __init__(self, model: Word2Vec) -> None:
         self._model = model
@@ -114,7 +114,6 @@ def unhooked(model: Word2Vec) -> Iterator[None]:
     finally:
         if hook is not None:
             model.__dict__[_HOOK] = hook
-
 
 
 def end_stopped_training(model: Word2Vec) -> None:

@@ -35,8 +35,19 @@ class TrainingConfig:
     def gensim_parameters(self) -> dict[str, object]:
         """Return the keyword arguments for gensim's ``Word2Vec`` constructor."""
         names = (
-            "vector_size", "window", "min_count", "sg", "hs", "negative", "sample",
-            "alpha", "min_alpha", "epochs", "workers", "seed", "max_vocab_size",
+            "vector_size",
+            "window",
+            "min_count",
+            "sg",
+            "hs",
+            "negative",
+            "sample",
+            "alpha",
+            "min_alpha",
+            "epochs",
+            "workers",
+            "seed",
+            "max_vocab_size",
         )
         values = asdict(self)
         return {name: values[name] for name in names}

@@ -67,13 +67,10 @@ class LineCorpus:
         return os.path.getsize(self.path)
 
     def __iter__(self) -> Iterator[list[str]]:
-        raw = open(self.path, "rb")
-        try:
+        with open(self.path, "rb") as raw:
             yield from self._read(raw, _decompressed(self.path, raw))
-        finally:
-            raw.close()
 
-    def _read(self, raw: IO[bytes], lines: IO[bytes]) -> Iterator[list[str]]:
+    def _read(self, raw: IO[bytes], lines: IO[bytes] | gzip.GzipFile | bz2.BZ2File) -> Iterator[list[str]]:
         control = self.control
         on_progress = self.on_progress
         limit = self.max_sentence_length
@@ -100,12 +97,12 @@ class LineCorpus:
                     yield tokens
             else:
                 for start in range(0, len(tokens), limit):
-                    yield tokens[start:start + limit]
+                    yield tokens[start : start + limit]
         if on_progress is not None:
             on_progress(raw.tell(), words, sentences)
 
 
-def _decompressed(path: str, raw: IO[bytes]) -> IO[bytes]:
+def _decompressed(path: str, raw: IO[bytes]) -> IO[bytes] | gzip.GzipFile | bz2.BZ2File:
     if path.endswith(".gz"):
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if path.endswith(".bz2"):

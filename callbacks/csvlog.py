@@ -18,7 +18,7 @@ class CsvEpochWriter:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._file: TextIO = open(path, "w", newline="", encoding="utf-8")
+        self._file: TextIO = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - open for the whole run
         self._writer = csv.writer(self._file)
         self._writer.writerow(CSV_HEADER)
         self._file.flush()
@@ -26,15 +26,17 @@ class CsvEpochWriter:
     def __call__(self, event: Event) -> None:
         if not isinstance(event, EpochEnded):
             return
-        self._writer.writerow((
-            event.epoch,
-            _number(event.loss),
-            _number(event.loss_delta),
-            f"{event.words_per_sec:.1f}",
-            f"{event.epoch_seconds:.3f}",
-            f"{event.elapsed_seconds:.3f}",
-            f"{event.alpha:.6g}",
-        ))
+        self._writer.writerow(
+            (
+                event.epoch,
+                _number(event.loss),
+                _number(event.loss_delta),
+                f"{event.words_per_sec:.1f}",
+                f"{event.epoch_seconds:.3f}",
+                f"{event.elapsed_seconds:.3f}",
+                f"{event.alpha:.6g}",
+            )
+        )
         self._file.flush()
 
     def close(self) -> None:

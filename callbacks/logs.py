@@ -44,7 +44,7 @@ def captured_logs(emit: Callable[[Event], None]) -> Iterator[None]:
     try:
         yield
     finally:
-        for logger, (level, propagate) in zip(loggers, saved):
+        for logger, (level, propagate) in zip(loggers, saved, strict=True):
             logger.removeHandler(handler)
             logger.setLevel(level)
             logger.propagate = propagate

@@ -69,18 +69,20 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         self._previous_probes = {p.probe: p for p in probes}
         self._previous_loss = loss
         self.epochs_completed = self.epoch
-        self.emit(EpochEnded(
-            epoch=self.epoch,
-            epochs=model.epochs,
-            loss=loss,
-            loss_delta=delta,
-            loss_delta_percent=percent,
-            words=raw_words,
-            words_per_sec=raw_words / seconds,
-            epoch_seconds=seconds,
-            elapsed_seconds=elapsed,
-            alpha=float(model.min_alpha_yet_reached),
-            probes=probes,
-        ))
+        self.emit(
+            EpochEnded(
+                epoch=self.epoch,
+                epochs=model.epochs,
+                loss=loss,
+                loss_delta=delta,
+                loss_delta_percent=percent,
+                words=raw_words,
+                words_per_sec=raw_words / seconds,
+                epoch_seconds=seconds,
+                elapsed_seconds=elapsed,
+                alpha=float(model.min_alpha_yet_reached),
+                probes=probes,
+            )
+        )
         if self.control.stop_requested and self.epoch < model.epochs:
             raise TrainingStopped()

@@ -20,7 +20,7 @@ def pick_probes(words_by_frequency: Sequence[str], count: int = AUTO_PROBES) -> 
     the 1,000th.
     """
     skip = min(20, len(words_by_frequency) // 10)
-    window = words_by_frequency[skip:skip + 1000]
+    window = words_by_frequency[skip : skip + 1000]
     candidates = [word for word in window if word.isalpha() and len(word) >= 3]
     if len(candidates) < count:
         candidates = list(window) or list(words_by_frequency)

@@ -24,9 +24,7 @@ def check_output(path: str) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".gensim-tui-check-"):
             pass
     except OSError as error:
-        raise OutputError(
-            f"cannot write the model to {folder}: {error.strerror}; choose another --output"
-        ) from None
+        raise OutputError(f"cannot write the model to {folder}: {error.strerror}; choose another --output") from None
 
 
 def save_model(model: Word2Vec, path: str) -> None:

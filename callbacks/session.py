@@ -93,14 +93,16 @@ class TrainingSession:
     def run(self) -> RunFinished | RunFailed:
         """Build the vocabulary, train, save; return the last event sent."""
         config = self.config
-        self.emit(RunStarted(
-            corpus=config.corpus,
-            model_type="word2vec",
-            parameters=config.gensim_parameters(),
-            epochs=config.epochs,
-            output=config.output,
-            started_at=time.time(),
-        ))
+        self.emit(
+            RunStarted(
+                corpus=config.corpus,
+                model_type="word2vec",
+                parameters=config.gensim_parameters(),
+                epochs=config.epochs,
+                output=config.output,
+                started_at=time.time(),
+            )
+        )
         result: RunFinished | RunFailed
         try:
             result = self._run()
@@ -108,7 +110,7 @@ class TrainingSession:
             result = RunFailed(str(error))
         except OSError as error:
             result = RunFailed(f"{error.filename or 'file'}: {error.strerror}")
-        except Exception as error:  # noqa: BLE001 - any failure must reach the screen, not kill the thread
+        except Exception as error:
             logger.exception("training failed")
             result = RunFailed(f"training failed: {type(error).__name__}: {error}")
         self._done = True
@@ -121,14 +123,12 @@ class TrainingSession:
     def _run(self) -> RunFinished:
         config = self.config
         corpus = LineCorpus(config.corpus, self.control)
-        model = Word2Vec(**config.gensim_parameters())  # type: ignore[arg-type]
+        model = Word2Vec(**config.gensim_parameters())
         counts = self._build_vocabulary(model, corpus)
         if self.control.stop_requested:
             return RunFinished(0, config.epochs, True, None, 0.0, 0)
         self.model = model
-        self.monitor = monitor = EpochMonitor(
-            self.emit, self.ledger, self.control, self._probes, counts, config.topn
-        )
+        self.monitor = monitor = EpochMonitor(self.emit, self.ledger, self.control, self._probes, counts, config.topn)
         self.control.start_clock()
         stopped = False
         with batch_hook(model, self.ledger, self.control, self._on_batch):
@@ -180,7 +180,9 @@ class TrainingSession:
         if self.control.stop_requested:
             return {}
         if total_words == 0:
-            raise CorpusError(f"corpus is empty: {self.config.corpus} has no words; give a file with one sentence per line")
+            raise CorpusError(
+                f"corpus is empty: {self.config.corpus} has no words; give a file with one sentence per line"
+            )
         min_count = self.config.min_count
         if not any(count >= min_count for count in raw_counts.values()):
             ranked = sorted(raw_counts.values(), reverse=True)
@@ -199,16 +201,18 @@ class TrainingSession:
         else:
             self._probes = pick_probes(model.wv.index_to_key)
             counts = {probe: int(model.wv.get_vecattr(probe, "count")) for probe in self._probes}
-        self.emit(VocabularyBuilt(
-            vocabulary_size=len(model.wv),
-            distinct_words=len(raw_counts),
-            corpus_words=total_words,
-            sentences=corpus_count,
-            min_count=min_count,
-            probes=self._probes,
-            probe_counts=tuple(counts[p] for p in self._probes),
-            seconds=time.monotonic() - started,
-        ))
+        self.emit(
+            VocabularyBuilt(
+                vocabulary_size=len(model.wv),
+                distinct_words=len(raw_counts),
+                corpus_words=total_words,
+                sentences=corpus_count,
+                min_count=min_count,
+                probes=self._probes,
+                probe_counts=tuple(counts[p] for p in self._probes),
+                seconds=time.monotonic() - started,
+            )
+        )
         return counts
 
     def _on_batch(self) -> None:
@@ -223,14 +227,16 @@ class TrainingSession:
         elapsed = self.control.elapsed()
         words_done = self.ledger.raw_words
         epoch_seconds = elapsed - monitor.epoch_started
-        self.emit(EpochProgressed(
-            epoch=monitor.epoch,
-            epochs=model.epochs,
-            words_done=words_done,
-            words_total=model.corpus_total_words,
-            words_per_sec=words_done / epoch_seconds if epoch_seconds > 0.05 else None,
-            elapsed_seconds=elapsed,
-        ))
+        self.emit(
+            EpochProgressed(
+                epoch=monitor.epoch,
+                epochs=model.epochs,
+                words_done=words_done,
+                words_total=model.corpus_total_words,
+                words_per_sec=words_done / epoch_seconds if epoch_seconds > 0.05 else None,
+                elapsed_seconds=elapsed,
+            )
+        )
 
     def _epoch(self) -> int:
         return self.monitor.epoch if self.monitor is not None else 0

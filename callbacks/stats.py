@@ -18,9 +18,7 @@ def loss_change(previous: float | None, current: float | None) -> tuple[float | 
     return delta, percent
 
 
-def eta_seconds(
-    elapsed: float, epoch: int, epochs: int, fraction_of_epoch: float
-) -> float | None:
+def eta_seconds(elapsed: float, epoch: int, epochs: int, fraction_of_epoch: float) -> float | None:
     """Estimate the training time left, assuming the remaining work runs at the pace so far.
 
     *epoch* counts from 1 and *fraction_of_epoch* is the share of that epoch done.

@@ -7,14 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import ClassVar
 
-from rich.text import Text
-from textual import events as textual_events
-from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.widgets import Footer, RichLog
-
 from gensim_tui.callbacks.events import (
     EpochEnded,
     EpochProgressed,
@@ -26,6 +18,13 @@ from gensim_tui.callbacks.events import (
     VocabularyProgressed,
 )
 from gensim_tui.callbacks.session import TrainingSession
+from rich.text import Text
+from textual import events as textual_events
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Footer, RichLog
 
 from .epochs import EpochTable, Trends
 from .neighbours import NeighbourPanel, render_neighbours
@@ -168,10 +167,10 @@ class MonitorApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim the keys that do nothing in the current state."""
         if action == "toggle_pause":
-            return self.session is not None and self.view.state in (RunState.TRAINING, RunState.PAUSED) or None
+            return (self.session is not None and self.view.state in (RunState.TRAINING, RunState.PAUSED)) or None
         if action == "stop":
             active = self.view.state.active and self.view.state is not RunState.STOPPING
-            return self.session is not None and active or None
+            return (self.session is not None and active) or None
         return True
 
     def action_toggle_pause(self) -> None:

@@ -30,26 +30,54 @@ def build_parser() -> argparse.ArgumentParser:
         help="text file with one sentence per line, tokens separated by whitespace, UTF-8; .gz and .bz2 work too",
     )
     model = parser.add_argument_group("Word2Vec parameters (gensim's names and defaults)")
-    model.add_argument("--vector-size", type=_positive, default=100, help="dimensions of the word vectors (default 100)")
-    model.add_argument("--window", type=_positive, default=5, help="max distance between centre and context word (default 5)")
-    model.add_argument("--min-count", type=_positive, default=5, help="ignore words with a lower total count (default 5)")
+    model.add_argument(
+        "--vector-size", type=_positive, default=100, help="dimensions of the word vectors (default 100)"
+    )
+    model.add_argument(
+        "--window", type=_positive, default=5, help="max distance between centre and context word (default 5)"
+    )
+    model.add_argument(
+        "--min-count", type=_positive, default=5, help="ignore words with a lower total count (default 5)"
+    )
     model.add_argument("--sg", type=int, choices=(0, 1), default=0, help="1 for skip-gram, 0 for CBOW (default 0)")
     model.add_argument("--hs", type=int, choices=(0, 1), default=0, help="1 for hierarchical softmax (default 0)")
-    model.add_argument("--negative", type=_non_negative, default=5, help="noise words per positive sample, 0 for none (default 5)")
-    model.add_argument("--sample", type=_non_negative_float, default=1e-3, help="downsampling threshold for frequent words (default 0.001)")
+    model.add_argument(
+        "--negative", type=_non_negative, default=5, help="noise words per positive sample, 0 for none (default 5)"
+    )
+    model.add_argument(
+        "--sample",
+        type=_non_negative_float,
+        default=1e-3,
+        help="downsampling threshold for frequent words (default 0.001)",
+    )
     model.add_argument("--alpha", type=_positive_float, default=0.025, help="initial learning rate (default 0.025)")
-    model.add_argument("--min-alpha", type=_non_negative_float, default=0.0001, help="final learning rate (default 0.0001)")
+    model.add_argument(
+        "--min-alpha", type=_non_negative_float, default=0.0001, help="final learning rate (default 0.0001)"
+    )
     model.add_argument("--epochs", type=_positive, default=5, help="passes over the corpus (default 5)")
-    model.add_argument("--workers", type=_positive, default=os.cpu_count() or 1, help="worker threads (default: the number of cores)")
+    model.add_argument(
+        "--workers", type=_positive, default=os.cpu_count() or 1, help="worker threads (default: the number of cores)"
+    )
     model.add_argument("--seed", type=int, default=1, help="seed of the random number generator (default 1)")
-    model.add_argument("--max-vocab-size", type=_positive, default=None, help="prune the vocabulary scan to this many words (default: no limit)")
+    model.add_argument(
+        "--max-vocab-size",
+        type=_positive,
+        default=None,
+        help="prune the vocabulary scan to this many words (default: no limit)",
+    )
     monitor = parser.add_argument_group("monitor")
     monitor.add_argument(
-        "--probe", action="append", default=[], metavar="WORD",
-        help="word whose neighbours are shown after each epoch; repeat for more (default: a few picked from the vocabulary)",
+        "--probe",
+        action="append",
+        default=[],
+        metavar="WORD",
+        help="word whose neighbours are shown after each epoch; repeat for more "
+        "(default: a few picked from the vocabulary)",
     )
     monitor.add_argument("--topn", type=_positive, default=5, help="neighbours shown per probe word (default 5)")
-    monitor.add_argument("--output", metavar="PATH", help="where to save the model (default: CORPUS-NAME.model in the current folder)")
+    monitor.add_argument(
+        "--output", metavar="PATH", help="where to save the model (default: CORPUS-NAME.model in the current folder)"
+    )
     monitor.add_argument("--csv", metavar="PATH", help="also write the epoch table to this CSV file")
     return parser
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from gensim_tui.callbacks.events import EpochEnded
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Sparkline
-
-from gensim_tui.callbacks.events import EpochEnded
 
 from . import formatting
 
@@ -59,7 +58,7 @@ class EpochTable(DataTable[Text]):
         key = str(row.epoch)
         cells = epoch_cells(row)
         if key in self.rows:
-            for (column, _label), cell in zip(COLUMNS, cells):
+            for (column, _label), cell in zip(COLUMNS, cells, strict=False):
                 self.update_cell(key, column, cell)
             return
         self.add_row(*cells, key=key)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gensim_tui.callbacks.events import ProbeNeighbours
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
-
-from gensim_tui.callbacks.events import ProbeNeighbours
 
 
 def render_neighbours(probes: Sequence[ProbeNeighbours], min_count: int | None) -> RenderableType:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
-from rich.console import Console
-from rich.table import Table
-
 from gensim_tui.callbacks.config import TrainingConfig
 from gensim_tui.callbacks.csvlog import CsvEpochWriter
 from gensim_tui.callbacks.events import EpochEnded, Event, RunFailed, RunFinished
 from gensim_tui.callbacks.logs import captured_logs
 from gensim_tui.callbacks.session import TrainingSession
+from rich.console import Console
+from rich.table import Table
 
 from . import formatting
 from .app import MonitorApp
@@ -81,7 +78,10 @@ def print_summary(recorder: EventRecorder, out: Console, err: Console) -> None:
         if result.output is None:
             out.print("stopped before training began; no model was saved")
         elif result.stopped_early:
-            out.print(f"stopped early after epoch {result.epochs_completed} of {result.epochs}; model saved to {result.output}")
+            out.print(
+                f"stopped early after epoch {result.epochs_completed} of {result.epochs}; "
+                f"model saved to {result.output}"
+            )
         else:
             out.print(f"trained {result.epochs_completed} epochs; model saved to {result.output}")
     elif isinstance(result, RunFailed):

@@ -95,7 +95,7 @@ class RunView:
             self.vocabulary = event
             self.probes = tuple(
                 ProbeNeighbours(probe, (), count, in_vocabulary=True)
-                for probe, count in zip(event.probes, event.probe_counts)
+                for probe, count in zip(event.probes, event.probe_counts, strict=False)
             )
         elif isinstance(event, EpochStarted):
             self.epoch = event.epoch
