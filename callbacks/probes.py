@@ -16,15 +16,15 @@ def pick_probes(words_by_frequency: Sequence[str], count: int = AUTO_PROBES) -> 
 
     The most frequent words are mostly function words whose neighbours say little,
     and the rarest have noisy vectors, so the picks are spread evenly over the
-    alphabetic words of three or more letters ranked between about the 20th and
+    alphabetic words of three or more letters ranked between about the 50th and
     the 1,000th.
     """
-    skip = min(20, len(words_by_frequency) // 10)
+    skip = min(50, len(words_by_frequency) // 10)
     window = words_by_frequency[skip : skip + 1000]
     candidates = [word for word in window if word.isalpha() and len(word) >= 3]
     if len(candidates) < count:
         candidates = list(window) or list(words_by_frequency)
-    if not candidates:
+    if not candidates or count <= 0:
         return ()
     step = max(1, len(candidates) // count)
     return tuple(candidates[index * step] for index in range(min(count, len(candidates))))

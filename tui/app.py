@@ -92,8 +92,8 @@ class MonitorApp(App[int]):
         yield ProgressPanel(id="progress")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield EpochTable(id="epochs")
                 yield Trends(id="trends")
+                yield EpochTable(id="epochs")
             yield NeighbourPanel(id="neighbours")
         yield RichLog(id="log", max_lines=500, wrap=False, markup=False, highlight=False)
         yield Footer()
