@@ -32,10 +32,10 @@ class TrainingControl:
         """True once a stop was requested; it is never cleared."""
         return self._stop.is_set()
 
-    def start_clock(self) -> None:
-        """Reset the training clock to zero."""
+    def start_clock(self, offset: float = 0.0) -> None:
+        """Restart the training clock at *offset* seconds (the time an earlier process already trained)."""
         with self._lock:
-            self._started = time.monotonic()
+            self._started = time.monotonic() - offset
             self._paused_total = 0.0
             self._paused_since = time.monotonic() if self.paused else None
 

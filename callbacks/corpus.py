@@ -60,6 +60,12 @@ class LineCorpus:
         self.on_progress: ProgressCallback | None = None
         """Called about twice a second while iterating, then once at the end."""
         self.progress_interval = 0.5
+        self.skip_words = 0
+        """Raw words to skip at the start of the next pass only; the next pass after it reads everything."""
+        self.guard_errors = False
+        """When True, a read error ends the pass early and is kept in ``error`` instead of raised."""
+        self.error: Exception | None = None
+        """The error that ended the last pass early, if reading failed."""
 
     @property
     def size(self) -> int:
@@ -67,8 +73,29 @@ class LineCorpus:
         return os.path.getsize(self.path)
 
     def __iter__(self) -> Iterator[list[str]]:
+        skip, self.skip_words = self.skip_words, 0
+        if not self.guard_errors:
+            yield from self._sentences(skip)
+            return
+        # gensim reads the corpus in a producer thread; if that thread raises,
+        # the worker threads wait for batches forever. Ending the pass instead,
+        # with a stop request so that queued batches are dropped, lets train()
+        # return and the caller report the error kept here.
+        self.error = None
+        try:
+            yield from self._sentences(skip)
+        except (OSError, CorpusError, EOFError, ValueError) as error:
+            self.error = error
+            if self.control is not None:
+                self.control.request_stop()
+
+    def _sentences(self, skip: int) -> Iterator[list[str]]:
         with open(self.path, "rb") as raw:
-            yield from self._read(raw, _decompressed(self.path, raw))
+            for sentence in self._read(raw, _decompressed(self.path, raw)):
+                if skip > 0:
+                    skip -= len(sentence)
+                    continue
+                yield sentence
 
     def _read(self, raw: IO[bytes], lines: IO[bytes] | gzip.GzipFile | bz2.BZ2File) -> Iterator[list[str]]:
         control = self.control

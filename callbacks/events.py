@@ -147,6 +147,29 @@ class ModelSaved:
 
 
 @dataclass(frozen=True)
+class CheckpointSaved:
+    """A checkpoint was written completely and became the latest one."""
+
+    path: str
+    epochs_completed: int
+    words_into_epoch: int
+    """Raw words of the following epoch already in the checkpoint; 0 at an epoch boundary."""
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RunResumed:
+    """Training continues from a checkpoint of an earlier process."""
+
+    checkpoint: str
+    epochs_completed: int
+    words_into_epoch: int
+    epochs: int
+    elapsed_seconds: float
+    """Training time of the earlier processes, pauses excluded."""
+
+
+@dataclass(frozen=True)
 class RunFinished:
     """Training ended and the model is saved."""
 
@@ -190,6 +213,8 @@ Event = (
     | Resumed
     | StopRequested
     | ModelSaved
+    | CheckpointSaved
+    | RunResumed
     | RunFinished
     | RunFailed
     | LogRecorded
@@ -199,6 +224,7 @@ Sink = Callable[[Event], None]
 """A receiver of events; it must return quickly because training threads call it."""
 
 __all__ = [
+    "CheckpointSaved",
     "EpochEnded",
     "EpochProgressed",
     "EpochStarted",
@@ -211,6 +237,7 @@ __all__ = [
     "Resumed",
     "RunFailed",
     "RunFinished",
+    "RunResumed",
     "RunStarted",
     "Sink",
     "StopRequested",

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from .events import Event, LogRecorded
 
-LOGGERS = ("gensim", "smart_open", "py.warnings")
+LOGGERS = ("gensim", "gensim_tui", "smart_open", "py.warnings")
 
 
 class EventLogHandler(logging.Handler):

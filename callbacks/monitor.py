@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
@@ -11,11 +12,33 @@ from .batches import BatchLedger
 from .control import TrainingControl
 from .events import EpochEnded, EpochStarted, Event, ProbeNeighbours
 from .probes import neighbours_of
-from .stats import loss_change
+from .stats import loss_change, scheduled_alpha
 
 
 class TrainingStopped(Exception):
     """Raised at an epoch boundary to leave ``train()`` after a stop request."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The whole run's plan: epochs and the learning rate's linear decay."""
+
+    epochs: int
+    alpha: float
+    min_alpha: float
+
+    def alpha_at(self, position: float) -> float:
+        """Return the learning rate *position* epochs into the run."""
+        return scheduled_alpha(self.alpha, self.min_alpha, self.epochs, position)
+
+
+@dataclass(frozen=True)
+class EpochCarry:
+    """Work an earlier process did on the first epoch of this one, before it was interrupted."""
+
+    words: int = 0
+    loss: float = 0.0
+    seconds: float = 0.0
 
 
 class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
@@ -23,8 +46,9 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
 
     The loss comes from *ledger*, which the per-batch hook fills; the callback
     itself does no per-word work. After a stop request it raises
-    TrainingStopped at the end of the epoch, and records how far the cut-short
-    epoch got in ``partial_words``.
+    TrainingStopped at the end of the epoch, and keeps how far the cut-short
+    epoch got in ``partial``. Epoch numbers continue from *epochs_before*
+    when a run resumes from a checkpoint.
     """
 
     def __init__(
@@ -32,38 +56,49 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         emit: Callable[[Event], None],
         ledger: BatchLedger,
         control: TrainingControl,
+        schedule: Schedule,
         probes: Sequence[str],
         probe_counts: Mapping[str, int],
         topn: int,
+        epochs_before: int = 0,
+        carry: EpochCarry | None = None,
     ) -> None:
         self.emit = emit
         self.ledger = ledger
         self.control = control
+        self.schedule = schedule
         self.probes = tuple(probes)
         self.probe_counts = dict(probe_counts)
         self.topn = topn
-        self.epoch = 0
-        self.epochs_completed = 0
+        self.epoch = epochs_before
+        self.epochs_completed = epochs_before
+        self.carry = carry or EpochCarry()
+        """Work already done on the current epoch by an earlier process."""
         self.words_trained = 0
-        self.partial_words = 0
+        self.partial = EpochCarry()
         self.epoch_started = 0.0
+        self.after_epoch: Callable[[Word2Vec, int], None] | None = None
+        """Called after each EpochEnded event, with the model and the epoch number; used for checkpoints."""
         self._previous_loss: float | None = None
         self._previous_probes: dict[str, ProbeNeighbours] = {}
 
     def on_epoch_begin(self, model: Word2Vec) -> None:
         self.epoch += 1
-        self.epoch_started = self.control.elapsed()
-        start_alpha = model.alpha - (model.alpha - model.min_alpha) * (self.epoch - 1) / model.epochs
-        self.emit(EpochStarted(self.epoch, model.epochs, max(model.min_alpha, start_alpha)))
+        self.epoch_started = self.control.elapsed() - self.carry.seconds
+        alpha = self.schedule.alpha_at(self.epoch - 1 + self.carry.words / max(1, model.corpus_total_words))
+        self.emit(EpochStarted(self.epoch, self.schedule.epochs, alpha))
 
     def on_epoch_end(self, model: Word2Vec) -> None:
         loss, _effective, raw_words = self.ledger.take()
         self.words_trained += raw_words
-        if self.control.stop_requested and raw_words < model.corpus_total_words:
-            self.partial_words = raw_words
-            raise TrainingStopped()
+        carry, self.carry = self.carry, EpochCarry()
+        words = carry.words + raw_words
+        loss += carry.loss
         elapsed = self.control.elapsed()
         seconds = max(elapsed - self.epoch_started, 1e-9)
+        if self.control.stop_requested and words < model.corpus_total_words:
+            self.partial = EpochCarry(words, loss, seconds)
+            raise TrainingStopped()
         delta, percent = loss_change(self._previous_loss, loss)
         probes = neighbours_of(model.wv, self.probes, self.probe_counts, self.topn, self._previous_probes)
         self._previous_probes = {p.probe: p for p in probes}
@@ -72,17 +107,28 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         self.emit(
             EpochEnded(
                 epoch=self.epoch,
-                epochs=model.epochs,
+                epochs=self.schedule.epochs,
                 loss=loss,
                 loss_delta=delta,
                 loss_delta_percent=percent,
-                words=raw_words,
-                words_per_sec=raw_words / seconds,
+                words=words,
+                words_per_sec=words / seconds,
                 epoch_seconds=seconds,
                 elapsed_seconds=elapsed,
                 alpha=float(model.min_alpha_yet_reached),
                 probes=probes,
             )
         )
-        if self.control.stop_requested and self.epoch < model.epochs:
+        if self.after_epoch is not None:
+            self.after_epoch(model, self.epoch)
+        if self.control.stop_requested and self.epoch < self.schedule.epochs:
             raise TrainingStopped()
+
+    @property
+    def previous_loss(self) -> float | None:
+        """Loss of the last finished epoch, or None before the first."""
+        return self._previous_loss
+
+    @previous_loss.setter
+    def previous_loss(self, loss: float | None) -> None:
+        self._previous_loss = loss

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -31,6 +32,8 @@ _EVENT_CLASSES: dict[str, type[Any]] = {
         event_types.Resumed,
         event_types.StopRequested,
         event_types.ModelSaved,
+        event_types.CheckpointSaved,
+        event_types.RunResumed,
         event_types.RunFinished,
         event_types.RunFailed,
         event_types.LogRecorded,
@@ -105,3 +108,22 @@ def read_run_log(path: str) -> Iterator[Event]:
             yield event_from_json(line)
         except (ValueError, TypeError) as error:
             raise RunLogError(f"{path}: line {number} is not a gensim-tui event: {error}") from None
+
+
+class TextLogWriter:
+    """A sink that appends gensim's log records to a plain text file, flushed line by line."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
+
+    def __call__(self, event: Event) -> None:
+        if not isinstance(event, event_types.LogRecorded):
+            return
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(event.created))
+        self._file.write(f"{stamp} {event.level} {event.name}: {event.message}\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from gensim.models import Word2Vec
 
 from .batches import BatchLedger, batch_hook, end_stopped_training
+from .checkpoints import CheckpointWriter
 from .config import TrainingConfig
 from .control import TrainingControl
 from .corpus import CorpusError, LineCorpus
@@ -21,20 +24,30 @@ from .events import (
     Resumed,
     RunFailed,
     RunFinished,
+    RunResumed,
     RunStarted,
     Sink,
     StopRequested,
-    VocabularyBuilt,
-    VocabularyProgressed,
 )
-from .monitor import EpochMonitor, TrainingStopped
-from .probes import pick_probes
+from .monitor import EpochCarry, EpochMonitor, Schedule, TrainingStopped
+from .rundir import Checkpoint, RunDirectory, RunDirError
 from .saving import OutputError, save_model
+from .vocabulary import build_vocabulary
 
 logger = logging.getLogger("gensim_tui")
 
 PROGRESS_INTERVAL = 0.5
 """Seconds between two EpochProgressed events; bounds the event rate whatever the corpus."""
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """One ``train()`` call: a resumed run first finishes its cut-short epoch alone."""
+
+    epochs: int
+    start_alpha: float
+    end_alpha: float
+    skip_words: int
 
 
 class TrainingSession:
@@ -43,20 +56,38 @@ class TrainingSession:
     ``run()`` blocks, so call it from a worker thread; ``pause()``, ``resume()``
     and ``stop()`` may be called from any thread meanwhile. Every step is sent
     to the sinks as an event, in order, from whichever thread did the step.
+
+    With a *run_dir*, checkpoints go there every *checkpoint_every* epochs and
+    when training is cut short; with *resume*, training continues from that
+    checkpoint of the run folder. *copy_to* receives a copy of the final model.
     """
 
-    def __init__(self, config: TrainingConfig, sinks: Iterable[Sink] = ()) -> None:
+    def __init__(
+        self,
+        config: TrainingConfig,
+        sinks: Iterable[Sink] = (),
+        *,
+        run_dir: RunDirectory | None = None,
+        checkpoint_every: int = 1,
+        resume: Checkpoint | None = None,
+        copy_to: str | None = None,
+    ) -> None:
         self.config = config
         self.control = TrainingControl()
         self.sinks: list[Sink] = list(sinks)
+        self.run_dir = run_dir
+        self.checkpoint_every = checkpoint_every
+        self.resume_from = resume
+        self.copy_to = copy_to
         self.model: Word2Vec | None = None
         self.ledger = BatchLedger()
         self.monitor: EpochMonitor | None = None
-        self._next_progress = 0.0
-        self._probes: tuple[str, ...] = ()
-        self._done = False
+        self.schedule = Schedule(config.epochs, config.alpha, config.min_alpha)
         self.done = threading.Event()
         """Set once ``run()`` has sent its last event."""
+        self._next_progress = 0.0
+        self._done = False
+        self._checkpoints: CheckpointWriter | None = None
 
     def emit(self, event: Event) -> None:
         """Send *event* to every sink."""
@@ -66,7 +97,7 @@ class TrainingSession:
     @property
     def training(self) -> bool:
         """True between the start of the first epoch and the end of training."""
-        return self.monitor is not None and self.model is not None and not self._done
+        return self.monitor is not None and not self._done
 
     def pause(self) -> bool:
         """Pause the workers within about one batch; return False if nothing changed."""
@@ -87,33 +118,45 @@ class TrainingSession:
         """End training early: cut the current epoch short, then save. Return False if already stopping."""
         if self._done or not self.control.request_stop():
             return False
+        logger.warning("stop requested in epoch %d: %s", self._epoch(), reason)
         self.emit(StopRequested(self._epoch(), reason))
         return True
 
     def run(self) -> RunFinished | RunFailed:
-        """Build the vocabulary, train, save; return the last event sent."""
+        """Build the vocabulary (or load the checkpoint), train, save; return the last event sent."""
         config = self.config
-        self.emit(
-            RunStarted(
-                corpus=config.corpus,
-                model_type="word2vec",
-                parameters=config.gensim_parameters(),
-                epochs=config.epochs,
-                output=config.output,
-                started_at=time.time(),
+        if self.resume_from is None:
+            self.emit(
+                RunStarted(
+                    corpus=config.corpus,
+                    model_type="word2vec",
+                    parameters=config.gensim_parameters(),
+                    epochs=config.epochs,
+                    output=self.copy_to or config.output,
+                    started_at=time.time(),
+                )
             )
-        )
         result: RunFinished | RunFailed
         try:
             result = self._run()
-        except (CorpusError, OutputError) as error:
-            result = RunFailed(str(error))
+        except (CorpusError, OutputError, RunDirError) as error:
+            result = RunFailed(str(error), self._last_checkpoint())
         except OSError as error:
-            result = RunFailed(f"{error.filename or 'file'}: {error.strerror}")
+            result = RunFailed(f"{error.filename or 'file'}: {error.strerror}", self._last_checkpoint())
         except Exception as error:
             logger.exception("training failed")
-            result = RunFailed(f"training failed: {type(error).__name__}: {error}")
+            result = RunFailed(f"training failed: {type(error).__name__}: {error}", self._last_checkpoint())
         self._done = True
+        if isinstance(result, RunFailed):
+            logger.error("run failed: %s", result.message)
+        else:
+            logger.info(
+                "run %s after %d of %d epochs; model: %s",
+                "stopped" if result.stopped_early else "finished",
+                result.epochs_completed,
+                result.epochs,
+                result.output,
+            )
         try:
             self.emit(result)
         finally:
@@ -123,97 +166,150 @@ class TrainingSession:
     def _run(self) -> RunFinished:
         config = self.config
         corpus = LineCorpus(config.corpus, self.control)
-        model = Word2Vec(**config.gensim_parameters())
-        counts = self._build_vocabulary(model, corpus)
-        if self.control.stop_requested:
-            return RunFinished(0, config.epochs, True, None, 0.0, 0)
+        checkpoint = self.resume_from
+        if checkpoint is None:
+            model = Word2Vec(**config.gensim_parameters())
+            found = build_vocabulary(model, corpus, config, self.emit, self.control)
+            if found is None:
+                return RunFinished(0, config.epochs, True, None, 0.0, 0)
+            probes, counts = found
+            epochs_before, carry, elapsed_before = 0, EpochCarry(), 0.0
+        else:
+            model = Word2Vec.load(self._checkpoint_path(checkpoint))
+            probes = checkpoint.probes or config.probes
+            counts = dict(zip(checkpoint.probes, checkpoint.probe_counts, strict=False))
+            epochs_before = checkpoint.epochs_completed
+            carry = EpochCarry(checkpoint.words_into_epoch, checkpoint.loss_into_epoch, checkpoint.seconds_into_epoch)
+            elapsed_before = checkpoint.elapsed_seconds
+            self.emit(
+                RunResumed(self._checkpoint_path(checkpoint), epochs_before, carry.words, config.epochs, elapsed_before)
+            )
         self.model = model
-        self.monitor = monitor = EpochMonitor(self.emit, self.ledger, self.control, self._probes, counts, config.topn)
-        self.control.start_clock()
-        stopped = False
-        with batch_hook(model, self.ledger, self.control, self._on_batch):
-            try:
-                model.train(
-                    corpus,
-                    total_examples=model.corpus_count,
-                    total_words=model.corpus_total_words,
-                    epochs=model.epochs,
-                    callbacks=[monitor],
-                )
-            except TrainingStopped:
-                stopped = True
-        if stopped:
-            end_stopped_training(model)
+        if self.run_dir is not None:
+            self._checkpoints = CheckpointWriter(
+                self.run_dir, self.checkpoint_every, probes, [counts.get(p, 0) for p in probes]
+            )
+        monitor = EpochMonitor(
+            self.emit, self.ledger, self.control, self.schedule, probes, counts, config.topn, epochs_before, carry
+        )
+        monitor.after_epoch = self._after_epoch
+        if checkpoint is not None:
+            monitor.previous_loss = checkpoint.previous_loss
+        self.monitor = monitor
+        self.control.start_clock(elapsed_before)
+        stopped = self._train(model, corpus, self._segments(epochs_before, carry.words, model.corpus_total_words))
+        if corpus.error is not None:
+            raise CorpusError(f"reading {config.corpus} failed during epoch {monitor.epoch}: {corpus.error}")
         elapsed = self.control.elapsed()
-        started = time.monotonic()
-        save_model(model, config.output)
-        self.emit(ModelSaved(config.output, monitor.epochs_completed, time.monotonic() - started))
+        if stopped and self._checkpoints is not None and monitor.partial.words:
+            self.emit(
+                self._checkpoints.save(
+                    model,
+                    (config.alpha, config.min_alpha, config.epochs),
+                    monitor.epochs_completed,
+                    elapsed,
+                    monitor.partial.words,
+                    monitor.partial.loss,
+                    monitor.partial.seconds,
+                    monitor.previous_loss,
+                )
+            )
+        self._save_final(model, monitor.epochs_completed)
         return RunFinished(
             epochs_completed=monitor.epochs_completed,
             epochs=config.epochs,
             stopped_early=self.control.stop_requested,
-            output=config.output,
+            output=self.copy_to or config.output,
             elapsed_seconds=elapsed,
             words_trained=monitor.words_trained,
         )
 
-    def _build_vocabulary(self, model: Word2Vec, corpus: LineCorpus) -> dict[str, int]:
-        """Scan the corpus, check that training is possible, then allocate the weights.
+    def _segments(self, epochs_before: int, words_into_epoch: int, total_words: int) -> list[_Segment]:
+        schedule = self.schedule
+        segments = []
+        position = epochs_before
+        if words_into_epoch:
+            start = schedule.alpha_at(position + words_into_epoch / max(1, total_words))
+            segments.append(_Segment(1, start, schedule.alpha_at(position + 1), words_into_epoch))
+            position += 1
+        if position < schedule.epochs:
+            segments.append(_Segment(schedule.epochs - position, schedule.alpha_at(position), schedule.min_alpha, 0))
+        return segments
 
-        These are the steps of gensim's ``build_vocab`` taken one at a time, so
-        the raw counts can be checked before ``prepare_vocab`` discards them.
-        """
-        started = time.monotonic()
-        size = corpus.size
+    def _train(self, model: Word2Vec, corpus: LineCorpus, segments: list[_Segment]) -> bool:
+        """Run gensim's ``train()`` once per segment; return True if training was stopped early."""
+        assert self.monitor is not None
+        stopped = False
+        corpus.guard_errors = True
+        with batch_hook(model, self.ledger, self.control, self._on_batch):
+            try:
+                for segment in segments:
+                    corpus.skip_words = segment.skip_words
+                    model.train(
+                        corpus,
+                        total_examples=None if segment.skip_words else model.corpus_count,
+                        total_words=model.corpus_total_words - segment.skip_words,
+                        epochs=segment.epochs,
+                        start_alpha=segment.start_alpha,
+                        end_alpha=segment.end_alpha,
+                        callbacks=[self.monitor],
+                    )
+            except TrainingStopped:
+                stopped = True
+            finally:
+                corpus.guard_errors = False
+                # train() overwrote these with the segment's values; a saved
+                # model must carry the run's own, as plain gensim would.
+                model.alpha = self.config.alpha
+                model.min_alpha = self.config.min_alpha
+                model.epochs = self.config.epochs
+        if stopped:
+            end_stopped_training(model)
+        return stopped
 
-        def progressed(bytes_read: int, words: int, sentences: int) -> None:
-            self.emit(VocabularyProgressed(bytes_read, size, words, sentences))
-
-        corpus.on_progress = progressed
+    def _after_epoch(self, model: Word2Vec, epoch: int) -> None:
+        if self._checkpoints is None or not self._checkpoints.due(epoch, self.config.epochs):
+            return
+        config = self.config
+        alpha, min_alpha, epochs = model.alpha, model.min_alpha, model.epochs
+        # Mid-train, gensim holds the segment's values here; checkpoints get the run's.
+        model.alpha, model.min_alpha, model.epochs = config.alpha, config.min_alpha, config.epochs
         try:
-            total_words, corpus_count = model.scan_vocab(corpus_iterable=corpus, progress_per=100_000)
+            saved = self._checkpoints.save(
+                model,
+                (config.alpha, config.min_alpha, config.epochs),
+                epoch,
+                self.control.elapsed(),
+                previous_loss=self.monitor.previous_loss if self.monitor is not None else None,
+            )
         finally:
-            corpus.on_progress = None
-        model.corpus_count = corpus_count
-        model.corpus_total_words = total_words
-        raw_counts: dict[str, int] = model.raw_vocab
-        if self.control.stop_requested:
-            return {}
-        if total_words == 0:
-            raise CorpusError(
-                f"corpus is empty: {self.config.corpus} has no words; give a file with one sentence per line"
-            )
-        min_count = self.config.min_count
-        if not any(count >= min_count for count in raw_counts.values()):
-            ranked = sorted(raw_counts.values(), reverse=True)
-            suggestion = ranked[min(len(ranked), 50) - 1]
-            raise CorpusError(
-                f"no word occurs at least {min_count} times (min_count): the corpus has "
-                f"{len(raw_counts)} distinct words and the most frequent occurs {ranked[0]} times; "
-                f"try --min-count {suggestion}"
-            )
-        requested = self.config.probes
-        counts = {probe: raw_counts.get(probe, 0) for probe in requested}
-        model.prepare_vocab()
-        model.prepare_weights()
-        if requested:
-            self._probes = requested
-        else:
-            self._probes = pick_probes(model.wv.index_to_key)
-            counts = {probe: int(model.wv.get_vecattr(probe, "count")) for probe in self._probes}
-        self.emit(
-            VocabularyBuilt(
-                vocabulary_size=len(model.wv),
-                distinct_words=len(raw_counts),
-                corpus_words=total_words,
-                sentences=corpus_count,
-                min_count=min_count,
-                probes=self._probes,
-                probe_counts=tuple(counts[p] for p in self._probes),
-                seconds=time.monotonic() - started,
-            )
-        )
-        return counts
+            model.alpha, model.min_alpha, model.epochs = alpha, min_alpha, epochs
+        self.emit(saved)
+
+    def _save_final(self, model: Word2Vec, epochs_completed: int) -> None:
+        started = time.monotonic()
+        output = self.config.output
+        save_model(model, output)
+        self.emit(ModelSaved(output, epochs_completed, time.monotonic() - started))
+        if self.copy_to is not None:
+            started = time.monotonic()
+            temporary = f"{self.copy_to}.partial"
+            shutil.copyfile(output, temporary)
+            shutil.move(temporary, self.copy_to)
+            self.emit(ModelSaved(self.copy_to, epochs_completed, time.monotonic() - started))
+
+    def _checkpoint_path(self, checkpoint: Checkpoint) -> str:
+        assert self.run_dir is not None
+        return self.run_dir.file(checkpoint.file)
+
+    def _last_checkpoint(self) -> str | None:
+        if self.run_dir is None:
+            return None
+        try:
+            checkpoint = self.run_dir.latest_checkpoint()
+        except RunDirError:
+            return None
+        return self.run_dir.file(checkpoint.file) if checkpoint is not None else None
 
     def _on_batch(self) -> None:
         now = time.monotonic()
@@ -225,12 +321,12 @@ class TrainingSession:
         if monitor is None or model is None:
             return
         elapsed = self.control.elapsed()
-        words_done = self.ledger.raw_words
+        words_done = self.ledger.raw_words + monitor.carry.words
         epoch_seconds = elapsed - monitor.epoch_started
         self.emit(
             EpochProgressed(
                 epoch=monitor.epoch,
-                epochs=model.epochs,
+                epochs=self.config.epochs,
                 words_done=words_done,
                 words_total=model.corpus_total_words,
                 words_per_sec=words_done / epoch_seconds if epoch_seconds > 0.05 else None,

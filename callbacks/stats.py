@@ -30,6 +30,17 @@ def eta_seconds(elapsed: float, epoch: int, epochs: int, fraction_of_epoch: floa
     return elapsed * (1.0 - done) / done
 
 
+def scheduled_alpha(alpha: float, min_alpha: float, epochs: int, position: float) -> float:
+    """Return the learning rate gensim's linear schedule gives at *position* epochs into training.
+
+    gensim decays alpha linearly from *alpha* to *min_alpha* over all epochs
+    (``Word2Vec._get_next_alpha``) and never goes below *min_alpha*.
+    """
+    if epochs <= 0:
+        return alpha
+    return max(min_alpha, alpha - (alpha - min_alpha) * position / epochs)
+
+
 def neighbour_overlap(before: Sequence[str], after: Sequence[str]) -> float | None:
     """Return the share of *after* that was already in *before*, or None if either is empty."""
     if not before or not after:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from gensim_tui.callbacks.events import (
     EpochEnded,
@@ -58,12 +58,22 @@ class TrainingEventPosted(Message):
         )
 
 
+class Steering(Protocol):
+    """What the keys act on: a session in this process, or one reached through its run folder."""
+
+    def pause(self) -> bool: ...
+    def resume(self) -> bool: ...
+    def stop(self, reason: str = ...) -> bool: ...
+
+
 class MonitorApp(App[int]):
     """Live view of a training run, with keys to pause, stop and quit.
 
-    With a *session* the app runs it in a thread worker and steers it; without
-    one it only draws the events given to ``apply_event``, which is how tests
-    and replays feed it.
+    With a *session* the app runs it in a thread worker and steers it. Without
+    one it draws the events given to ``apply_event`` (or posted as
+    TrainingEventPosted messages), which is how tests, replays and
+    ``gensim-tui watch`` feed it; *steering* then carries the keys' requests.
+    *history* is drawn first: the events of the run before a resume.
     """
 
     CSS_PATH = "monitor.tcss"
@@ -74,17 +84,27 @@ class MonitorApp(App[int]):
         Binding("q", "quit", "Quit"),
         Binding("l", "toggle_log", "Log"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True),
     ]
 
     def __init__(
         self,
         session: TrainingSession | None = None,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        steering: Steering | None = None,
+        history: Sequence[Event] = (),
     ) -> None:
         super().__init__()
         self.session = session
+        self.steering: Steering | None = session if session is not None else steering
         self.clock = clock
         self.view = RunView()
+        self.history = tuple(history)
+        self.interrupted = False
+        """True once ctrl+c stopped training; the command then exits with status 130."""
+        self.abandoned = False
+        """True after a second ctrl+c: the command exits without waiting for the save."""
         self._quit_when_done = False
 
     def compose(self) -> ComposeResult:
@@ -103,6 +123,8 @@ class MonitorApp(App[int]):
         self.query_one("#log").border_title = "gensim log"
         self.query_one("#log").display = self.size.height >= SHORT_HEIGHT
         self._apply_size()
+        for event in self.history:
+            self.apply_event(event)
         self._refresh_panels()
         # One tick a second is enough for the clock and keeps a slow link quiet.
         self.set_interval(1.0, self._refresh_status)
@@ -167,38 +189,58 @@ class MonitorApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim the keys that do nothing in the current state."""
         if action == "toggle_pause":
-            return (self.session is not None and self.view.state in (RunState.TRAINING, RunState.PAUSED)) or None
+            return (self.steering is not None and self.view.state in (RunState.TRAINING, RunState.PAUSED)) or None
         if action == "stop":
             active = self.view.state.active and self.view.state is not RunState.STOPPING
-            return (self.session is not None and active) or None
+            return (self.steering is not None and active) or None
         return True
 
     def action_toggle_pause(self) -> None:
         """Pause training, or resume it if paused."""
-        if self.session is None:
+        if self.steering is None:
             return
         if self.view.state is RunState.PAUSED:
-            self.session.resume()
+            self.steering.resume()
         else:
-            self.session.pause()
+            self.steering.pause()
 
     def action_stop(self) -> None:
         """End training early and save the model."""
-        if self.session is not None:
-            self.session.stop()
+        if self.steering is not None:
+            self.steering.stop()
 
     async def action_quit(self) -> None:
-        """Quit at once when nothing runs; otherwise ask, then stop, save and quit."""
+        """Quit at once unless this process trains; then ask, stop, save and quit."""
         if self.session is None or not self.view.state.active:
             self.exit(1 if self.view.state is RunState.FAILED else 0)
             return
 
         def answered(quit_run: bool | None) -> None:
             if quit_run and self.session is not None:
-                self._quit_when_done = True
+                self.quit_when_done()
                 self.session.stop("quit by the user")
 
         self.push_screen(QuitScreen(), answered)
+
+    def action_interrupt(self) -> None:
+        """Stop, save a checkpoint and exit, as SIGINT does; a second ctrl+c exits at once."""
+        if self.session is None or not self.view.state.active:
+            self.exit(130)
+            return
+        if self.interrupted:
+            self.abandoned = True
+            self.exit(130)
+            return
+        self.interrupted = True
+        self.quit_when_done()
+        self.session.stop("interrupted by ctrl+c")
+        self.notify("stopping and saving a checkpoint; press ctrl+c again to leave at once", timeout=10)
+
+    def quit_when_done(self) -> None:
+        """Close the screen once the run has finished and saved."""
+        self._quit_when_done = True
+        if not self.view.state.active:
+            self.exit(1 if self.view.state is RunState.FAILED else 0)
 
     def action_toggle_log(self) -> None:
         """Show or hide gensim's log."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 PROG = "gensim-tui"
@@ -22,6 +23,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Train a gensim Word2Vec model on CORPUS under a live terminal monitor: "
             "loss per epoch, speed, nearest neighbours of probe words; "
             "keys p pause/resume, s stop early, q quit, ? help."
+        ),
+        epilog=(
+            f"Other commands: `{PROG} resume RUN_DIR` continues an interrupted run from its last checkpoint; "
+            f"`{PROG} watch RUN_DIR` shows a run trained by another process."
         ),
     )
     parser.add_argument(
@@ -76,15 +81,44 @@ def build_parser() -> argparse.ArgumentParser:
     )
     monitor.add_argument("--topn", type=_positive, default=5, help="neighbours shown per probe word (default 5)")
     monitor.add_argument(
-        "--output", metavar="PATH", help="where to save the model (default: CORPUS-NAME.model in the current folder)"
+        "--output",
+        metavar="PATH",
+        help="also copy the final model here (it is always saved in the run folder as word2vec.model)",
     )
     monitor.add_argument("--csv", metavar="PATH", help="also write the epoch table to this CSV file")
+    runs = parser.add_argument_group("long runs")
+    runs.add_argument(
+        "--run-dir",
+        metavar="PATH",
+        help="folder for the run's parameters, event log, checkpoints and model (default: runs/CORPUS-NAME-TIMESTAMP)",
+    )
+    runs.add_argument(
+        "--checkpoint-every",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="write a checkpoint every N epochs (default 1)",
+    )
+    runs.add_argument(
+        "--headless",
+        action="store_true",
+        help="no screen: print one line per epoch (the default when standard output is not a terminal)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command and return its exit status."""
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["resume"]:
+        return _resume(arguments[1:])
+    if arguments[:1] == ["watch"]:
+        return _watch(arguments[1:])
+    return _train(arguments)
+
+
+def _train(arguments: list[str]) -> int:
+    args = build_parser().parse_args(arguments)
     if args.hs == 0 and args.negative == 0:
         return _fail("--hs 0 with --negative 0 leaves no training objective; set --negative 5 or --hs 1")
     if args.min_alpha > args.alpha:
@@ -92,20 +126,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from gensim_tui.callbacks import CorpusError, OutputError, TrainingConfig
     from gensim_tui.callbacks.corpus import check_corpus
+    from gensim_tui.callbacks.rundir import FINAL_MODEL, RunDirectory, RunDirError
     from gensim_tui.callbacks.saving import check_output
 
-    output = args.output or default_output(args.corpus)
+    run_path = args.run_dir or default_run_dir(args.corpus)
     try:
         check_corpus(args.corpus)
-        check_output(output)
-        if args.csv:
-            check_output(args.csv)
+        for path in (args.output, args.csv):
+            if path:
+                check_output(path)
     except (CorpusError, OutputError) as error:
         return _fail(str(error), status=1)
-
     config = TrainingConfig(
-        corpus=args.corpus,
-        output=output,
+        corpus=os.path.abspath(args.corpus),
+        output=os.path.abspath(os.path.join(run_path, FINAL_MODEL)),
         vector_size=args.vector_size,
         window=args.window,
         min_count=args.min_count,
@@ -122,23 +156,105 @@ def main(argv: Sequence[str] | None = None) -> int:
         probes=tuple(args.probe),
         topn=args.topn,
     )
-    from .run import run_with_screen
+    copy_to = os.path.abspath(args.output) if args.output else None
+    settings = {"checkpoint_every": args.checkpoint_every, "copy_to": copy_to}
+    try:
+        run_dir = RunDirectory.create(run_path, config, settings)
+    except RunDirError as error:
+        return _fail(str(error), status=1)
 
-    return run_with_screen(config, csv_path=args.csv)
+    from gensim_tui.callbacks.session import TrainingSession
+
+    from .run import is_terminal, run_training
+
+    session = TrainingSession(config, run_dir=run_dir, checkpoint_every=args.checkpoint_every, copy_to=copy_to)
+    return run_training(session, run_dir, headless=args.headless or not is_terminal(), csv_path=args.csv)
 
 
-def default_output(corpus: str) -> str:
-    """Return CORPUS-NAME.model in the current folder, numbered so no earlier model is overwritten."""
+def _resume(arguments: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} resume",
+        description="Continue an interrupted or stopped run from its last checkpoint to the planned epochs.",
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder printed when the run started")
+    parser.add_argument("--headless", action="store_true", help="no screen: print one line per epoch")
+    args = parser.parse_args(arguments)
+
+    from gensim_tui.callbacks import CorpusError
+    from gensim_tui.callbacks.corpus import check_corpus
+    from gensim_tui.callbacks.rundir import EVENTS, RunDirectory, RunDirError
+    from gensim_tui.callbacks.runlog import RunLogError, read_run_log
+    from gensim_tui.callbacks.session import TrainingSession
+
+    from .run import is_terminal, run_training
+
+    try:
+        run_dir = RunDirectory.open(args.run_dir)
+        config = run_dir.read_config()
+        settings = run_dir.read_settings()
+        checkpoint = run_dir.latest_checkpoint()
+        if checkpoint is None:
+            return _fail(f"{args.run_dir} has no checkpoint: it ended before its first epoch; start a new run", 1)
+        if checkpoint.epochs_completed >= config.epochs:
+            return _fail(f"{args.run_dir} already finished all {config.epochs} epochs; its model is {config.output}", 1)
+        if run_dir.is_running():
+            return _fail(f"{args.run_dir} is being trained by another process; watch it with `{PROG} watch`", 1)
+        check_corpus(config.corpus)
+        events = run_dir.file(EVENTS)
+        history = list(read_run_log(events)) if os.path.exists(events) else []
+    except (RunDirError, CorpusError, RunLogError) as error:
+        return _fail(str(error), status=1)
+    session = TrainingSession(
+        config,
+        run_dir=run_dir,
+        checkpoint_every=int(settings.get("checkpoint_every", 1)),
+        resume=checkpoint,
+        copy_to=settings.get("copy_to"),
+    )
+    return run_training(session, run_dir, headless=args.headless or not is_terminal(), history=history)
+
+
+def _watch(arguments: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog=f"{PROG} watch",
+        description=(
+            "Show the screen of a run trained by another process, or replay a finished one; "
+            "p and s pause, resume and stop it."
+        ),
+    )
+    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run folder printed when the run started")
+    args = parser.parse_args(arguments)
+
+    from gensim_tui.callbacks.rundir import RunDirectory, RunDirError
+
+    try:
+        RunDirectory.open(args.run_dir)
+    except RunDirError as error:
+        return _fail(str(error), status=1)
+    if not sys.stdout.isatty():
+        return _fail("watch needs a terminal to draw on; read the run folder's log.txt instead", 1)
+
+    from .watch import run_watch
+
+    return run_watch(args.run_dir)
+
+
+def default_run_dir(corpus: str) -> str:
+    """Return runs/CORPUS-NAME-TIMESTAMP, numbered if two runs start in the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = os.path.join("runs", f"{_corpus_stem(corpus)}-{stamp}")
+    candidate, number = base, 2
+    while os.path.exists(candidate):
+        candidate = f"{base}-{number}"
+        number += 1
+    return candidate
+
+
+def _corpus_stem(corpus: str) -> str:
     name = os.path.basename(corpus.rstrip("/")) or "corpus"
     for suffix in (".gz", ".bz2"):
         name = name.removesuffix(suffix)
-    stem = os.path.splitext(name)[0] or name
-    candidate = f"{stem}.model"
-    number = 2
-    while os.path.exists(candidate):
-        candidate = f"{stem}-{number}.model"
-        number += 1
-    return candidate
+    return os.path.splitext(name)[0] or name
 
 
 def _fail(message: str, status: int = 2) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from gensim_tui.callbacks.events import (
+    CheckpointSaved,
     EpochEnded,
     EpochProgressed,
     EpochStarted,
@@ -23,6 +24,7 @@ from gensim_tui.callbacks.events import (
     Resumed,
     RunFailed,
     RunFinished,
+    RunResumed,
     RunStarted,
     StopRequested,
     VocabularyBuilt,
@@ -77,6 +79,7 @@ class RunView:
     probes: tuple[ProbeNeighbours, ...] = ()
     log: deque[LogRecorded] = field(default_factory=lambda: deque(maxlen=LOG_LINES))
     saved: ModelSaved | None = None
+    checkpoint: CheckpointSaved | None = None
     finished: RunFinished | None = None
     failure: RunFailed | None = None
     stop_reason: str | None = None
@@ -103,7 +106,7 @@ class RunView:
             self.words_done = 0
             if self.state in (RunState.LOADING, RunState.VOCABULARY):
                 self.state = RunState.TRAINING
-                self._set_elapsed(0.0, now)
+                self._set_elapsed(self.elapsed, now)
         elif isinstance(event, EpochProgressed):
             self.epoch = event.epoch
             self.words_done = event.words_done
@@ -126,6 +129,15 @@ class RunView:
             self.stop_reason = event.reason
             if self.elapsed_at is None and self.epoch:
                 self.elapsed_at = now
+        elif isinstance(event, RunResumed):
+            self.state = RunState.LOADING
+            self.epoch = event.epochs_completed
+            self.epochs = event.epochs
+            self.elapsed = event.elapsed_seconds
+            self.elapsed_at = None
+            self.finished = self.failure = self.stop_reason = self.saved = None
+        elif isinstance(event, CheckpointSaved):
+            self.checkpoint = event
         elif isinstance(event, ModelSaved):
             self.saved = event
         elif isinstance(event, RunFinished):
@@ -142,6 +154,16 @@ class RunView:
             self.log.append(event)
 
     def _apply_epoch_ended(self, event: EpochEnded, now: float) -> None:
+        if self.rows and self.rows[-1].epoch >= event.epoch:
+            # A run resumed from a checkpoint older than its last finished
+            # epoch trains that epoch again; the new figures replace the old.
+            self.rows = [row for row in self.rows if row.epoch < event.epoch]
+            self.losses.clear()
+            self.speeds.clear()
+            for row in self.rows:
+                if row.loss is not None:
+                    self.losses.append(row.loss)
+                self.speeds.append(row.words_per_sec)
         self.rows.append(event)
         if event.loss is not None:
             self.losses.append(event.loss)

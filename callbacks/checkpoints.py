@@ -1,0 +1,78 @@
+"""Checkpoints in the run folder, written so that the previous one survives any failure."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from gensim.models import Word2Vec
+
+from .events import CheckpointSaved
+from .rundir import Checkpoint, RunDirectory
+from .saving import save_model
+from .stats import scheduled_alpha
+
+
+class CheckpointWriter:
+    """Save the model into the run folder every *every* epochs and on interruption.
+
+    Each checkpoint goes to a new file, written to a temporary name and renamed;
+    only then does ``checkpoint.json`` point at it and the older file go away.
+    A crash at any step leaves the index naming a complete file.
+    """
+
+    def __init__(
+        self,
+        run_dir: RunDirectory,
+        every: int,
+        probes: Sequence[str] = (),
+        probe_counts: Sequence[int] = (),
+    ) -> None:
+        self.run_dir = run_dir
+        self.every = every
+        self.probes = tuple(probes)
+        self.probe_counts = tuple(probe_counts)
+
+    def due(self, epochs_completed: int, epochs: int) -> bool:
+        """Return True if a checkpoint is due after *epochs_completed* of *epochs*."""
+        return epochs_completed % self.every == 0 or epochs_completed == epochs
+
+    def save(
+        self,
+        model: Word2Vec,
+        schedule: tuple[float, float, int],
+        epochs_completed: int,
+        elapsed_seconds: float,
+        words_into_epoch: int = 0,
+        loss_into_epoch: float = 0.0,
+        seconds_into_epoch: float = 0.0,
+        previous_loss: float | None = None,
+    ) -> CheckpointSaved:
+        """Write a checkpoint of *model* at the given position and make it the latest one.
+
+        *schedule* is the run's (alpha, min_alpha, epochs), from which the
+        learning rate at this position is recorded for resuming.
+        """
+        started = time.monotonic()
+        name = f"checkpoint-{epochs_completed:04d}"
+        if words_into_epoch:
+            name += f"-{words_into_epoch}w"
+        name += ".model"
+        save_model(model, self.run_dir.file(name))
+        alpha, min_alpha, epochs = schedule
+        position = epochs_completed + words_into_epoch / max(1, model.corpus_total_words)
+        checkpoint = Checkpoint(
+            file=name,
+            epochs_completed=epochs_completed,
+            words_into_epoch=words_into_epoch,
+            loss_into_epoch=loss_into_epoch,
+            seconds_into_epoch=seconds_into_epoch,
+            alpha=scheduled_alpha(alpha, min_alpha, epochs, position),
+            elapsed_seconds=elapsed_seconds,
+            saved_at=time.time(),
+            probes=self.probes,
+            probe_counts=self.probe_counts,
+            previous_loss=previous_loss,
+        )
+        self.run_dir.record_checkpoint(checkpoint)
+        return CheckpointSaved(self.run_dir.file(name), epochs_completed, words_into_epoch, time.monotonic() - started)
