@@ -90,9 +90,19 @@ class TrainingSession:
         self._checkpoints: CheckpointWriter | None = None
 
     def emit(self, event: Event) -> None:
-        """Send *event* to every sink."""
-        for sink in self.sinks:
-            sink(event)
+        """Send *event* to every sink; a sink that raises is dropped, and training goes on.
+
+        Sinks run on gensim's worker threads, where an exception would end the
+        thread and leave the others waiting forever; a screen that has closed
+        is the usual case.
+        """
+        for sink in list(self.sinks):
+            try:
+                sink(event)
+            except Exception:
+                if sink in self.sinks:
+                    self.sinks.remove(sink)
+                    logger.exception("an event sink failed and receives no more events: %r", sink)
 
     @property
     def training(self) -> bool:

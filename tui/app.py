@@ -30,6 +30,7 @@ from .epochs import EpochTable, Trends
 from .neighbours import NeighbourPanel, render_neighbours
 from .screens import HelpScreen, QuitScreen
 from .status import ProgressPanel, StatusBar, render_progress, render_status
+from .terminal import surviving_driver
 from .view import RunState, RunView
 
 NARROW_WIDTH = 100
@@ -95,7 +96,7 @@ class MonitorApp(App[int]):
         steering: Steering | None = None,
         history: Sequence[Event] = (),
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=surviving_driver())
         self.session = session
         self.steering: Steering | None = session if session is not None else steering
         self.clock = clock
@@ -144,7 +145,12 @@ class MonitorApp(App[int]):
 
     def _receive(self, event: Event) -> None:
         """Sink for the session; runs on the training thread, so it only posts."""
-        self.post_message(TrainingEventPosted(event))
+        if self.is_running:
+            self.post_message(TrainingEventPosted(event))
+
+    def on_unmount(self) -> None:
+        if self.session is not None and self._receive in self.session.sinks:
+            self.session.sinks.remove(self._receive)
 
     def on_training_event_posted(self, message: TrainingEventPosted) -> None:
         self.apply_event(message.event)
