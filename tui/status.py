@@ -54,6 +54,8 @@ def render_status(view: RunView, now: float) -> RenderableType:
         state.append(f"  {view.failure.message}", style="red")
     elif view.saved is not None:
         state.append(f"  saved {view.saved.path}", style="dim")
+    elif view.checkpoint is not None:
+        state.append(f"  checkpoint after epoch {view.checkpoint.epochs_completed}", style="dim")
     return Group(identity, state)
 
 
