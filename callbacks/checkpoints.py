@@ -9,7 +9,7 @@ from gensim.models import Word2Vec
 
 from .events import CheckpointSaved
 from .rundir import Checkpoint, RunDirectory
-from .saving import save_model
+from .saving import OutputError, save_model
 from .stats import scheduled_alpha
 
 
@@ -58,21 +58,36 @@ class CheckpointWriter:
         if words_into_epoch:
             name += f"-{words_into_epoch}w"
         name += ".model"
-        save_model(model, self.run_dir.file(name))
         alpha, min_alpha, epochs = schedule
         position = epochs_completed + words_into_epoch / max(1, model.corpus_total_words)
-        checkpoint = Checkpoint(
-            file=name,
-            epochs_completed=epochs_completed,
-            words_into_epoch=words_into_epoch,
-            loss_into_epoch=loss_into_epoch,
-            seconds_into_epoch=seconds_into_epoch,
-            alpha=scheduled_alpha(alpha, min_alpha, epochs, position),
-            elapsed_seconds=elapsed_seconds,
-            saved_at=time.time(),
-            probes=self.probes,
-            probe_counts=self.probe_counts,
-            previous_loss=previous_loss,
-        )
-        self.run_dir.record_checkpoint(checkpoint)
-        return CheckpointSaved(self.run_dir.file(name), epochs_completed, words_into_epoch, time.monotonic() - started)
+        alpha_at_position = scheduled_alpha(alpha, min_alpha, epochs, position)
+        # gensim's reader thread runs ahead of the trained words, so after a
+        # cut-short epoch the model's lowest alpha lies past this position;
+        # saved as is, the resumed train() would warn "Effective 'alpha' higher
+        # than previous training cycles".
+        model.min_alpha_yet_reached = alpha_at_position
+        path = self.run_dir.file(name)
+        try:
+            save_model(model, path)
+            checkpoint = Checkpoint(
+                file=name,
+                epochs_completed=epochs_completed,
+                words_into_epoch=words_into_epoch,
+                loss_into_epoch=loss_into_epoch,
+                seconds_into_epoch=seconds_into_epoch,
+                alpha=alpha_at_position,
+                elapsed_seconds=elapsed_seconds,
+                saved_at=time.time(),
+                probes=self.probes,
+                probe_counts=self.probe_counts,
+                previous_loss=previous_loss,
+            )
+            self.run_dir.record_checkpoint(checkpoint)
+        except (OSError, OutputError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise OutputError(
+                f"cannot write checkpoint {path}: {reason}; "
+                f"free space or fix permissions in {self.run_dir.path}, "
+                f"then continue with `gensim-tui resume {self.run_dir.path}`"
+            ) from None
+        return CheckpointSaved(path, epochs_completed, words_into_epoch, time.monotonic() - started)

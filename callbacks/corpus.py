@@ -105,7 +105,7 @@ class LineCorpus:
         words = sentences = 0
         for line_number, line in enumerate(lines, start=1):
             if control is not None and control.stop_requested:
-                return
+                break
             try:
                 tokens = line.decode("utf-8").split()
             except UnicodeDecodeError as error:
@@ -115,8 +115,9 @@ class LineCorpus:
                 ) from None
             if on_progress is not None:
                 words += len(tokens)
-                sentences += 1
-                if sentences % 256 == 0 and time.monotonic() >= next_report:
+                # Counted as gensim counts them: blank lines are none, long lines several.
+                sentences += -(-len(tokens) // limit)
+                if line_number % 256 == 0 and time.monotonic() >= next_report:
                     on_progress(raw.tell(), words, sentences)
                     next_report = time.monotonic() + self.progress_interval
             if len(tokens) <= limit:

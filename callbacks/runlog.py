@@ -84,6 +84,7 @@ class RunLogWriter:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        _cut_torn_line(path)
         self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the whole run
 
     def __call__(self, event: Event) -> None:
@@ -95,6 +96,31 @@ class RunLogWriter:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
+
+
+def _cut_torn_line(path: str) -> None:
+    """Remove a last line that a killed process left without its newline.
+
+    A resumed run appends to the same log; without the cut, its first event
+    would join the torn line and make a broken line in the middle of the log.
+    """
+    try:
+        with open(path, "rb+") as handle:
+            end = handle.seek(0, os.SEEK_END)
+            position = end
+            # Search backwards for the last newline, a block at a time.
+            while position > 0:
+                start = max(0, position - 65536)
+                handle.seek(start)
+                newline = handle.read(position - start).rfind(b"\n")
+                if newline >= 0:
+                    position = start + newline + 1
+                    break
+                position = start
+            if position < end:
+                handle.truncate(position)
+    except FileNotFoundError:
+        return
 
 
 def read_run_log(path: str) -> Iterator[Event]:

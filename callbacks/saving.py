@@ -34,15 +34,18 @@ def save_model(model: Word2Vec, path: str) -> None:
     rename publishes the whole model; a reader never sees a half-written file.
     """
     folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gensim-tui-", suffix=".tmp")
-    os.close(handle)
+    temporary: str | None = None
     try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".gensim-tui-", suffix=".tmp")
+        os.close(handle)
         # Unit vectors are derived data that plain gensim recomputes on demand.
         model.wv.norms = None
         with unhooked(model):
             model.save(temporary, separately=[])
         os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
+    except BaseException as error:
+        if temporary is not None and os.path.exists(temporary):
             os.remove(temporary)
+        if isinstance(error, OSError):
+            raise OutputError(f"cannot save the model to {path}: {error.strerror or error}") from None
         raise

@@ -15,7 +15,7 @@ from .batches import BatchLedger, batch_hook, end_stopped_training
 from .checkpoints import CheckpointWriter
 from .config import TrainingConfig
 from .control import TrainingControl
-from .corpus import CorpusError, LineCorpus
+from .corpus import CorpusError, LineCorpus, check_corpus
 from .events import (
     EpochProgressed,
     Event,
@@ -31,7 +31,7 @@ from .events import (
 )
 from .monitor import EpochCarry, EpochMonitor, Schedule, TrainingStopped
 from .rundir import Checkpoint, RunDirectory, RunDirError
-from .saving import OutputError, save_model
+from .saving import OutputError, check_output, save_model
 from .vocabulary import build_vocabulary
 
 logger = logging.getLogger("gensim_tui")
@@ -175,6 +175,10 @@ class TrainingSession:
 
     def _run(self) -> RunFinished:
         config = self.config
+        check_corpus(config.corpus)
+        check_output(config.output)
+        if self.copy_to is not None:
+            check_output(self.copy_to)
         corpus = LineCorpus(config.corpus, self.control)
         checkpoint = self.resume_from
         if checkpoint is None:

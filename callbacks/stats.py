@@ -27,7 +27,7 @@ def eta_seconds(elapsed: float, epoch: int, epochs: int, fraction_of_epoch: floa
     done = (epoch - 1 + min(max(fraction_of_epoch, 0.0), 1.0)) / epochs if epochs else 0.0
     if done <= 0.0 or elapsed <= 0.0:
         return None
-    return elapsed * (1.0 - done) / done
+    return max(0.0, elapsed * (1.0 - done) / done)
 
 
 def scheduled_alpha(alpha: float, min_alpha: float, epochs: int, position: float) -> float:
@@ -45,4 +45,4 @@ def neighbour_overlap(before: Sequence[str], after: Sequence[str]) -> float | No
     """Return the share of *after* that was already in *before*, or None if either is empty."""
     if not before or not after:
         return None
-    return len(set(before) & set(after)) / len(after)
+    return len(set(before) & set(after)) / len(set(after))

@@ -171,12 +171,12 @@ class MonitorApp(App[int]):
             if not self.view.rows:
                 # Nothing trained yet: the message is all there is to see, and
                 # the command line prints it once the screen is gone.
-                self.exit(1)
+                self.close_with(1)
         elif isinstance(event, RunFinished):
             if event.output is not None:
                 self.notify(f"model saved to {event.output}", title=self.view.state.value)
             if self._quit_when_done:
-                self.exit(0)
+                self.close_with(0)
         self._refresh_status()
         self.refresh_bindings()
 
@@ -218,7 +218,7 @@ class MonitorApp(App[int]):
     async def action_quit(self) -> None:
         """Quit at once unless this process trains; then ask, stop, save and quit."""
         if self.session is None or not self.view.state.active:
-            self.exit(1 if self.view.state is RunState.FAILED else 0)
+            self.close_with(1 if self.view.state is RunState.FAILED else 0)
             return
 
         def answered(quit_run: bool | None) -> None:
@@ -231,22 +231,26 @@ class MonitorApp(App[int]):
     def action_interrupt(self) -> None:
         """Stop, save a checkpoint and exit, as SIGINT does; a second ctrl+c exits at once."""
         if self.session is None or not self.view.state.active:
-            self.exit(130)
+            self.close_with(130)
             return
         if self.interrupted:
             self.abandoned = True
-            self.exit(130)
+            self.close_with(130)
             return
         self.interrupted = True
         self.quit_when_done()
         self.session.stop("interrupted by ctrl+c")
         self.notify("stopping and saving a checkpoint; press ctrl+c again to leave at once", timeout=10)
 
+    def close_with(self, status: int) -> None:
+        """Exit the app with *status* as both its result and its return code."""
+        self.exit(status, return_code=status)
+
     def quit_when_done(self) -> None:
         """Close the screen once the run has finished and saved."""
         self._quit_when_done = True
         if not self.view.state.active:
-            self.exit(1 if self.view.state is RunState.FAILED else 0)
+            self.close_with(1 if self.view.state is RunState.FAILED else 0)
 
     def action_toggle_log(self) -> None:
         """Show or hide gensim's log."""
