@@ -62,6 +62,8 @@ class LineCorpus:
         self.progress_interval = 0.5
         self.skip_words = 0
         """Raw words to skip at the start of the next pass only; the next pass after it reads everything."""
+        self.line_number = 0
+        """Line of the file (counted from 1) that the latest sentence came from."""
         self.guard_errors = False
         """When True, a read error ends the pass early and is kept in ``error`` instead of raised."""
         self.error: Exception | None = None
@@ -120,6 +122,7 @@ class LineCorpus:
                 if line_number % 256 == 0 and time.monotonic() >= next_report:
                     on_progress(raw.tell(), words, sentences)
                     next_report = time.monotonic() + self.progress_interval
+            self.line_number = line_number
             if len(tokens) <= limit:
                 if tokens:  # gensim's LineSentence yields nothing for a blank line
                     yield tokens

@@ -19,6 +19,8 @@ class Neighbour:
     similarity: float
     is_new: bool
     """True when the word was not among the probe's neighbours one epoch earlier."""
+    excerpt: str = ""
+    """For a document neighbour, the start of its text."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,12 @@ class ProbeNeighbours:
     probe: str
     neighbours: tuple[Neighbour, ...]
     count: int
-    """How often the probe occurs in the corpus."""
+    """How often the probe occurs in the corpus (for a document: its number of words)."""
     in_vocabulary: bool
+    kind: str = "word"
+    """"word", or "document" for a Doc2Vec document probe."""
+    excerpt: str = ""
+    """For a document probe, the start of its text."""
 
 
 @dataclass(frozen=True)

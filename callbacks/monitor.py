@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from gensim.models import Word2Vec
@@ -11,7 +11,6 @@ from gensim.models.callbacks import CallbackAny2Vec
 from .batches import BatchLedger
 from .control import TrainingControl
 from .events import EpochEnded, EpochStarted, Event, ProbeNeighbours
-from .probes import neighbours_of
 from .stats import loss_change, scheduled_alpha
 
 
@@ -41,6 +40,10 @@ class EpochCarry:
     seconds: float = 0.0
 
 
+NeighbourReader = Callable[[Word2Vec, Mapping[str, ProbeNeighbours]], tuple[ProbeNeighbours, ...]]
+"""Reads the probes' neighbours from the model, given the previous epoch's to mark new ones."""
+
+
 class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
     """Emit EpochStarted and EpochEnded events with the exact loss and probe neighbours.
 
@@ -57,19 +60,18 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         ledger: BatchLedger,
         control: TrainingControl,
         schedule: Schedule,
-        probes: Sequence[str],
-        probe_counts: Mapping[str, int],
-        topn: int,
+        read_neighbours: NeighbourReader,
         epochs_before: int = 0,
         carry: EpochCarry | None = None,
+        loss_measured: bool = True,
     ) -> None:
         self.emit = emit
         self.ledger = ledger
         self.control = control
         self.schedule = schedule
-        self.probes = tuple(probes)
-        self.probe_counts = dict(probe_counts)
-        self.topn = topn
+        self.read_neighbours = read_neighbours
+        self.loss_measured = loss_measured
+        """False for model types whose batches report no loss (FastText, Doc2Vec): the loss is then None."""
         self.epoch = epochs_before
         self.epochs_completed = epochs_before
         self.carry = carry or EpochCarry()
@@ -99,16 +101,17 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         if self.control.stop_requested and words < model.corpus_total_words:
             self.partial = EpochCarry(words, loss, seconds)
             raise TrainingStopped()
-        delta, percent = loss_change(self._previous_loss, loss)
-        probes = neighbours_of(model.wv, self.probes, self.probe_counts, self.topn, self._previous_probes)
+        measured_loss = loss if self.loss_measured else None
+        delta, percent = loss_change(self._previous_loss, measured_loss)
+        probes = self.read_neighbours(model, self._previous_probes)
         self._previous_probes = {p.probe: p for p in probes}
-        self._previous_loss = loss
+        self._previous_loss = measured_loss
         self.epochs_completed = self.epoch
         self.emit(
             EpochEnded(
                 epoch=self.epoch,
                 epochs=self.schedule.epochs,
-                loss=loss,
+                loss=measured_loss,
                 loss_delta=delta,
                 loss_delta_percent=percent,
                 words=words,

@@ -58,3 +58,47 @@ def neighbours_of(
         )
         results.append(ProbeNeighbours(probe, neighbours, count, in_vocabulary=True))
     return tuple(results)
+
+
+def pick_document_probes(document_count: int, count: int = 3) -> tuple[int, ...]:
+    """Pick *count* document tags spread evenly over a corpus of *document_count* documents."""
+    if document_count <= 0 or count <= 0:
+        return ()
+    step = document_count / min(count, document_count)
+    return tuple(int(index * step) for index in range(min(count, document_count)))
+
+
+def document_neighbours_of(
+    vectors: KeyedVectors,
+    probes: Sequence[int],
+    excerpts: Mapping[int, str],
+    lengths: Mapping[int, int],
+    topn: int,
+    previous: Mapping[str, ProbeNeighbours],
+) -> tuple[ProbeNeighbours, ...]:
+    """Return each probe document's *topn* nearest documents by cosine similarity.
+
+    Documents are named by their tag, the line number counted from 0; their
+    excerpts come from *excerpts*, which may lack some (then none is shown).
+    """
+    vectors.fill_norms(force=True)
+    results = []
+    for tag in probes:
+        name = f"doc {tag}"
+        if not vectors.has_index_for(tag):
+            results.append(ProbeNeighbours(name, (), 0, False, kind="document", excerpt=excerpts.get(tag, "")))
+            continue
+        before = previous.get(name)
+        seen = {n.word for n in before.neighbours} if before is not None else None
+        neighbours = []
+        for other, similarity in vectors.most_similar(tag, topn=topn):
+            word = f"doc {other}"
+            is_new = seen is not None and word not in seen
+            excerpt = excerpts.get(int(other), "")
+            neighbours.append(Neighbour(word, float(similarity), is_new, excerpt))
+        results.append(
+            ProbeNeighbours(
+                name, tuple(neighbours), lengths.get(tag, 0), True, kind="document", excerpt=excerpts.get(tag, "")
+            )
+        )
+    return tuple(results)

@@ -7,7 +7,7 @@ Layout of a run folder::
     log.txt               gensim's log records as plain text
     checkpoint.json       which checkpoint file is the latest complete one
     checkpoint-*.model    the latest checkpoint (the one before it until the new one is complete)
-    word2vec.model        the final model
+    word2vec.model        the final model (fasttext.model, doc2vec.model for those types)
     lock                  held (flock) by the process that trains
     control.request       a pause, resume or stop request from `gensim-tui watch`
 
@@ -33,7 +33,8 @@ PARAMS = "params.json"
 EVENTS = "events.jsonl"
 TEXT_LOG = "log.txt"
 CHECKPOINT_INDEX = "checkpoint.json"
-FINAL_MODEL = "word2vec.model"
+FINAL_MODEL_NAMES = {"word2vec": "word2vec.model", "fasttext": "fasttext.model", "doc2vec": "doc2vec.model"}
+"""Name of the final model in the run folder, by model type."""
 LOCK = "lock"
 CONTROL = "control.request"
 CONTROL_COMMANDS = ("pause", "resume", "stop")
@@ -124,7 +125,7 @@ class RunDirectory:
         data = {
             "config": dataclasses.asdict(config),
             "settings": settings,
-            "model_type": "word2vec",
+            "model_type": config.model_type,
             "gensim_version": gensim.__version__,
             "created_at": time.time(),
         }

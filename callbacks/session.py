@@ -6,8 +6,9 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gensim.models import Word2Vec
 
@@ -16,11 +17,13 @@ from .checkpoints import CheckpointWriter
 from .config import TrainingConfig
 from .control import TrainingControl
 from .corpus import CorpusError, LineCorpus, check_corpus
+from .documents import TaggedCorpus
 from .events import (
     EpochProgressed,
     Event,
     ModelSaved,
     Paused,
+    ProbeNeighbours,
     Resumed,
     RunFailed,
     RunFinished,
@@ -29,7 +32,9 @@ from .events import (
     Sink,
     StopRequested,
 )
-from .monitor import EpochCarry, EpochMonitor, Schedule, TrainingStopped
+from .models import create_model, load_model, refresh_word_vectors, word_vectors_trained
+from .monitor import EpochCarry, EpochMonitor, NeighbourReader, Schedule, TrainingStopped
+from .probes import document_neighbours_of, neighbours_of, pick_document_probes
 from .rundir import Checkpoint, RunDirectory, RunDirError
 from .saving import OutputError, check_output, save_model
 from .vocabulary import build_vocabulary
@@ -139,7 +144,7 @@ class TrainingSession:
             self.emit(
                 RunStarted(
                     corpus=config.corpus,
-                    model_type="word2vec",
+                    model_type=config.model_type,
                     parameters=config.gensim_parameters(),
                     epochs=config.epochs,
                     output=self.copy_to or config.output,
@@ -180,16 +185,18 @@ class TrainingSession:
         if self.copy_to is not None:
             check_output(self.copy_to)
         corpus = LineCorpus(config.corpus, self.control)
+        documents = TaggedCorpus(corpus) if config.model_type == "doc2vec" else None
+        source: Iterable[Any] = documents if documents is not None else corpus
         checkpoint = self.resume_from
         if checkpoint is None:
-            model = Word2Vec(**config.gensim_parameters())
-            found = build_vocabulary(model, corpus, config, self.emit, self.control)
+            model = create_model(config)
+            found = build_vocabulary(model, corpus, config, self.emit, self.control, source)
             if found is None:
                 return RunFinished(0, config.epochs, True, None, 0.0, 0)
             probes, counts = found
             epochs_before, carry, elapsed_before = 0, EpochCarry(), 0.0
         else:
-            model = Word2Vec.load(self._checkpoint_path(checkpoint))
+            model = load_model(config, self._checkpoint_path(checkpoint))
             probes = checkpoint.probes or config.probes
             counts = dict(zip(checkpoint.probes, checkpoint.probe_counts, strict=False))
             epochs_before = checkpoint.epochs_completed
@@ -204,14 +211,22 @@ class TrainingSession:
                 self.run_dir, self.checkpoint_every, probes, [counts.get(p, 0) for p in probes]
             )
         monitor = EpochMonitor(
-            self.emit, self.ledger, self.control, self.schedule, probes, counts, config.topn, epochs_before, carry
+            self.emit,
+            self.ledger,
+            self.control,
+            self.schedule,
+            self._neighbour_reader(model, probes, counts, documents),
+            epochs_before,
+            carry,
+            loss_measured=config.loss_measured,
         )
         monitor.after_epoch = self._after_epoch
         if checkpoint is not None:
             monitor.previous_loss = checkpoint.previous_loss
         self.monitor = monitor
         self.control.start_clock(elapsed_before)
-        stopped = self._train(model, corpus, self._segments(epochs_before, carry.words, model.corpus_total_words))
+        segments = self._segments(epochs_before, carry.words, model.corpus_total_words)
+        stopped = self._train(model, corpus, source, segments)
         if corpus.error is not None:
             raise CorpusError(f"reading {config.corpus} failed during epoch {monitor.epoch}: {corpus.error}")
         elapsed = self.control.elapsed()
@@ -250,7 +265,33 @@ class TrainingSession:
             segments.append(_Segment(schedule.epochs - position, schedule.alpha_at(position), schedule.min_alpha, 0))
         return segments
 
-    def _train(self, model: Word2Vec, corpus: LineCorpus, segments: list[_Segment]) -> bool:
+    def _neighbour_reader(
+        self,
+        model: Word2Vec,
+        probes: Sequence[str],
+        counts: Mapping[str, int],
+        documents: TaggedCorpus | None,
+    ) -> NeighbourReader:
+        """Return the function the monitor calls after each epoch to read the probes' neighbours."""
+        topn = self.config.topn
+        word_probes = tuple(probes) if word_vectors_trained(model) else ()
+        document_probes: tuple[int, ...] = ()
+        if documents is not None:
+            tags = sorted(documents.lengths) or list(range(len(model.dv)))
+            document_probes = tuple(tags[index] for index in pick_document_probes(len(tags)))
+
+        def read(trained: Word2Vec, previous: Mapping[str, ProbeNeighbours]) -> tuple[ProbeNeighbours, ...]:
+            refresh_word_vectors(trained)
+            found = neighbours_of(trained.wv, word_probes, counts, topn, previous)
+            if documents is not None:
+                found += document_neighbours_of(
+                    trained.dv, document_probes, documents.excerpts, documents.lengths, topn, previous
+                )
+            return found
+
+        return read
+
+    def _train(self, model: Word2Vec, corpus: LineCorpus, source: Iterable[Any], segments: list[_Segment]) -> bool:
         """Run gensim's ``train()`` once per segment; return True if training was stopped early."""
         assert self.monitor is not None
         stopped = False
@@ -260,7 +301,7 @@ class TrainingSession:
                 for segment in segments:
                     corpus.skip_words = segment.skip_words
                     model.train(
-                        corpus,
+                        source,
                         total_examples=None if segment.skip_words else model.corpus_count,
                         total_words=model.corpus_total_words - segment.skip_words,
                         epochs=segment.epochs,

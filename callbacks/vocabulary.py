@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from gensim.models import Word2Vec
 
@@ -20,11 +21,14 @@ def build_vocabulary(
     config: TrainingConfig,
     emit: Callable[[Event], None],
     control: TrainingControl,
+    source: Iterable[Any] | None = None,
 ) -> tuple[tuple[str, ...], dict[str, int]] | None:
     """Scan the corpus, check that training is possible, then allocate the weights.
 
     These are the steps of gensim's ``build_vocab`` taken one at a time, so the
-    raw counts can be checked before ``prepare_vocab`` discards them. Returns
+    raw counts can be checked before ``prepare_vocab`` discards them. *source*
+    is what gensim iterates (Doc2Vec needs tagged documents); it reads *corpus*,
+    whose progress is reported. Returns
     the probe words and their corpus counts, or None if a stop was requested
     during the scan. Raises CorpusError for an empty corpus or one in which no
     word reaches min_count.
@@ -37,7 +41,9 @@ def build_vocabulary(
 
     corpus.on_progress = progressed
     try:
-        total_words, corpus_count = model.scan_vocab(corpus_iterable=corpus, progress_per=100_000)
+        total_words, corpus_count = model.scan_vocab(
+            corpus_iterable=corpus if source is None else source, progress_per=100_000
+        )
     finally:
         corpus.on_progress = None
     model.corpus_count = corpus_count

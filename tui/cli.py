@@ -34,7 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="CORPUS",
         help="text file with one sentence per line, tokens separated by whitespace, UTF-8; .gz and .bz2 work too",
     )
-    model = parser.add_argument_group("Word2Vec parameters (gensim's names and defaults)")
+    parser.add_argument(
+        "--model",
+        choices=("word2vec", "fasttext", "doc2vec"),
+        default="word2vec",
+        help="model to train (default word2vec); for doc2vec each line is a document tagged with its line number",
+    )
+    model = parser.add_argument_group("parameters of all models (gensim's names and defaults)")
     model.add_argument(
         "--vector-size", type=_positive, default=100, help="dimensions of the word vectors (default 100)"
     )
@@ -44,7 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument(
         "--min-count", type=_positive, default=5, help="ignore words with a lower total count (default 5)"
     )
-    model.add_argument("--sg", type=int, choices=(0, 1), default=0, help="1 for skip-gram, 0 for CBOW (default 0)")
+    model.add_argument(
+        "--sg",
+        type=int,
+        choices=(0, 1),
+        default=0,
+        help="Word2Vec and FastText: 1 for skip-gram, 0 for CBOW (default 0)",
+    )
     model.add_argument("--hs", type=int, choices=(0, 1), default=0, help="1 for hierarchical softmax (default 0)")
     model.add_argument(
         "--negative", type=_non_negative, default=5, help="noise words per positive sample, 0 for none (default 5)"
@@ -69,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         default=None,
         help="prune the vocabulary scan to this many words (default: no limit)",
+    )
+    fasttext = parser.add_argument_group("FastText parameters")
+    fasttext.add_argument("--min-n", type=_positive, default=3, help="shortest character n-gram (default 3)")
+    fasttext.add_argument(
+        "--max-n", type=_non_negative, default=6, help="longest character n-gram, 0 for none (default 6)"
+    )
+    fasttext.add_argument(
+        "--bucket", type=_positive, default=2_000_000, help="hash buckets for n-grams (default 2000000)"
+    )
+    doc2vec = parser.add_argument_group("Doc2Vec parameters")
+    doc2vec.add_argument("--dm", type=int, choices=(0, 1), default=1, help="1 for PV-DM, 0 for PV-DBOW (default 1)")
+    doc2vec.add_argument(
+        "--dbow-words", type=int, choices=(0, 1), default=0, help="1 to train word vectors with PV-DBOW (default 0)"
     )
     monitor = parser.add_argument_group("monitor")
     monitor.add_argument(
@@ -100,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="write a checkpoint every N epochs (default 1)",
     )
     runs.add_argument(
+        "--corpus-file-mode",
+        action="store_true",
+        help="train with gensim's corpus_file reader, which scales better with many cores; "
+        "it cannot pause within an epoch or report progress inside one",
+    )
+    runs.add_argument(
         "--headless",
         action="store_true",
         help="no screen: print one line per epoch (the default when standard output is not a terminal)",
@@ -126,7 +157,7 @@ def _train(arguments: list[str]) -> int:
 
     from gensim_tui.callbacks import CorpusError, OutputError, TrainingConfig
     from gensim_tui.callbacks.corpus import check_corpus
-    from gensim_tui.callbacks.rundir import FINAL_MODEL, RunDirectory, RunDirError
+    from gensim_tui.callbacks.rundir import FINAL_MODEL_NAMES, RunDirectory, RunDirError
     from gensim_tui.callbacks.saving import check_output
 
     run_path = args.run_dir or default_run_dir(args.corpus)
@@ -139,7 +170,14 @@ def _train(arguments: list[str]) -> int:
         return _fail(str(error), status=1)
     config = TrainingConfig(
         corpus=os.path.abspath(args.corpus),
-        output=os.path.abspath(os.path.join(run_path, FINAL_MODEL)),
+        output=os.path.abspath(os.path.join(run_path, FINAL_MODEL_NAMES[args.model])),
+        model_type=args.model,
+        min_n=args.min_n,
+        max_n=args.max_n,
+        bucket=args.bucket,
+        dm=args.dm,
+        dbow_words=args.dbow_words,
+        corpus_file_mode=args.corpus_file_mode,
         vector_size=args.vector_size,
         window=args.window,
         min_count=args.min_count,

@@ -19,6 +19,9 @@ def render_neighbours(probes: Sequence[ProbeNeighbours], min_count: int | None) 
     if not probes:
         return Text("no probe words yet", style="dim")
     for probe in probes:
+        if probe.kind == "document":
+            table.add_row(probe.probe, _document_line(probe))
+            continue
         if not probe.in_vocabulary:
             note = f"not in vocabulary: count {probe.count}"
             if min_count is not None:
@@ -40,6 +43,29 @@ def render_neighbours(probes: Sequence[ProbeNeighbours], min_count: int | None) 
             line.append(f" {neighbour.similarity:.2f}", style="dim")
         table.add_row(probe.probe, line)
     return table
+
+
+def _document_line(probe: ProbeNeighbours) -> Text:
+    """Return a document probe's excerpt, then its nearest documents with theirs, one per line."""
+    line = Text(_quote(probe.excerpt, 60), style="italic")
+    if not probe.in_vocabulary:
+        line.append("\nnot trained", style="yellow")
+    elif not probe.neighbours:
+        line.append("\nneighbours after the first epoch", style="dim")
+    for neighbour in probe.neighbours:
+        line.append("\n")
+        style = "bold green" if neighbour.is_new else ""
+        line.append(("+" if neighbour.is_new else " ") + neighbour.word, style=style)
+        line.append(f" {neighbour.similarity:.2f} ", style="dim")
+        line.append(_quote(neighbour.excerpt, 40), style="italic dim")
+    return line
+
+
+def _quote(excerpt: str, width: int) -> str:
+    if not excerpt:
+        return ""
+    text = excerpt if len(excerpt) <= width else excerpt[: width - 1] + "…"
+    return f"“{text}”"
 
 
 class NeighbourPanel(Static):

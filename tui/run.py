@@ -66,22 +66,26 @@ def run_training(
     session.sinks.extend([recorder, *writers])
     interrupts = Interrupts(session)
     interrupts.install()
-    out.print(f"run folder: {run_dir.path}", markup=False)
-    poller = threading.Thread(target=_poll_requests, args=(session, run_dir), name="control", daemon=True)
     try:
-        with captured_logs(session.emit):
-            poller.start()
-            if headless:
-                _run_headless(session, out)
-            else:
-                _run_on_screen(session, interrupts, history)
+        out.print(f"run folder: {run_dir.path}", markup=False)
+        poller = threading.Thread(target=_poll_requests, args=(session, run_dir), name="control", daemon=True)
+        try:
+            with captured_logs(session.emit):
+                poller.start()
+                if headless:
+                    _run_headless(session, out)
+                else:
+                    _run_on_screen(session, interrupts, history)
+        finally:
+            for writer in writers:
+                writer.close()
+            run_dir.release()
+        if not interrupts.hung_up:
+            print_summary(recorder, out, err, run_dir)
     finally:
+        # Put back only now: a second ctrl+c while the logs close or the
+        # summary prints must exit at once, not raise KeyboardInterrupt.
         interrupts.restore()
-        for writer in writers:
-            writer.close()
-        run_dir.release()
-    if not interrupts.hung_up:
-        print_summary(recorder, out, err, run_dir)
     if interrupts.exit_status is not None:
         return interrupts.exit_status
     return 0 if isinstance(recorder.result, RunFinished) else 1

@@ -32,7 +32,10 @@ def render_status(view: RunView, now: float) -> RenderableType:
     if started is not None:
         parameters = started.parameters
         identity.append(os.path.basename(started.corpus), style="bold")
-        architecture = "skip-gram" if parameters.get("sg") else "CBOW"
+        if started.model_type == "doc2vec":
+            architecture = "PV-DM" if parameters.get("dm") else "PV-DBOW"
+        else:
+            architecture = "skip-gram" if parameters.get("sg") else "CBOW"
         loss_name = "hs" if parameters.get("hs") else f"neg {parameters.get('negative')}"
         identity.append(
             f"  {started.model_type} {architecture}  dim {parameters.get('vector_size')}"
