@@ -29,6 +29,7 @@ from gensim.models import Word2Vec
 from .control import TrainingControl
 
 _HOOK = "_do_train_job"
+_EPOCH_HOOK = "_do_train_epoch"
 
 
 class _BatchView:
@@ -108,12 +109,11 @@ def batch_hook(
 @contextmanager
 def unhooked(model: Word2Vec) -> Iterator[None]:
     """Remove the wrapper for the body of the ``with`` (to save the model), then put it back."""
-    hook = model.__dict__.pop(_HOOK, None)
+    hooks = {name: model.__dict__.pop(name) for name in (_HOOK, _EPOCH_HOOK) if name in model.__dict__}
     try:
         yield
     finally:
-        if hook is not None:
-            model.__dict__[_HOOK] = hook
+        model.__dict__.update(hooks)
 
 
 def end_stopped_training(model: Word2Vec) -> None:
@@ -124,3 +124,28 @@ def end_stopped_training(model: Word2Vec) -> None:
     """
     model.train_count += 1
     model._clear_post_train()
+
+
+@contextmanager
+def epoch_hook(model: Word2Vec, ledger: BatchLedger) -> Iterator[None]:
+    """Install the per-thread wrapper for gensim's ``corpus_file`` training for the body of the ``with``.
+
+    In corpus_file mode each worker thread trains its share of an epoch in one
+    Cython call (``_do_train_epoch``) with no batch boundary to hook, so the
+    words trained are counted per thread and epoch. The loss summed there is
+    not exact (see ``TrainingConfig.loss_measured``), and pausing and progress
+    within the epoch are impossible.
+    """
+    train_epoch = type(model)._do_train_epoch
+
+    def do_train_epoch(*args: Any, **kwargs: Any) -> tuple[int, int, int]:
+        view = _BatchView(model)
+        examples, effective, raw = train_epoch(view, *args, **kwargs)
+        ledger.add(float(view.running_training_loss), effective, raw)
+        return examples, effective, raw
+
+    model.__dict__[_EPOCH_HOOK] = do_train_epoch
+    try:
+        yield
+    finally:
+        model.__dict__.pop(_EPOCH_HOOK, None)

@@ -49,6 +49,8 @@ class RunStarted:
     output: str
     started_at: float
     """Wall-clock time (seconds since the epoch) when the run began."""
+    corpus_file_mode: bool = False
+    """True when gensim's corpus_file reader trains: no pause or progress within an epoch."""
 
 
 @dataclass(frozen=True)

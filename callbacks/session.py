@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 import time
@@ -12,7 +13,7 @@ from typing import Any
 
 from gensim.models import Word2Vec
 
-from .batches import BatchLedger, batch_hook, end_stopped_training
+from .batches import BatchLedger, batch_hook, end_stopped_training, epoch_hook
 from .checkpoints import CheckpointWriter
 from .config import TrainingConfig
 from .control import TrainingControl
@@ -115,8 +116,12 @@ class TrainingSession:
         return self.monitor is not None and not self._done
 
     def pause(self) -> bool:
-        """Pause the workers within about one batch; return False if nothing changed."""
-        if not self.training or not self.control.pause():
+        """Pause the workers within about one batch; return False if nothing changed.
+
+        gensim's corpus_file mode has no batch boundary to pause at, so there a
+        pause is refused.
+        """
+        if self.config.corpus_file_mode or not self.training or not self.control.pause():
             return False
         self.emit(Paused(self._epoch(), self.control.elapsed()))
         return True
@@ -149,6 +154,7 @@ class TrainingSession:
                     epochs=config.epochs,
                     output=self.copy_to or config.output,
                     started_at=time.time(),
+                    corpus_file_mode=config.corpus_file_mode,
                 )
             )
         result: RunFinished | RunFailed
@@ -181,6 +187,11 @@ class TrainingSession:
     def _run(self) -> RunFinished:
         config = self.config
         check_corpus(config.corpus)
+        if config.corpus_file_mode and (config.corpus.endswith((".gz", ".bz2")) or os.path.isdir(config.corpus)):
+            raise CorpusError(
+                f"corpus-file mode reads one plain text file, and {config.corpus} is not one; "
+                "decompress or concatenate it first, or leave out --corpus-file-mode"
+            )
         check_output(config.output)
         if self.copy_to is not None:
             check_output(self.copy_to)
@@ -296,12 +307,19 @@ class TrainingSession:
         assert self.monitor is not None
         stopped = False
         corpus.guard_errors = True
-        with batch_hook(model, self.ledger, self.control, self._on_batch):
+        file_mode = self.config.corpus_file_mode
+        hook = (
+            epoch_hook(model, self.ledger)
+            if file_mode
+            else batch_hook(model, self.ledger, self.control, self._on_batch)
+        )
+        with hook:
             try:
                 for segment in segments:
                     corpus.skip_words = segment.skip_words
                     model.train(
-                        source,
+                        corpus_iterable=None if file_mode else source,
+                        corpus_file=self.config.corpus if file_mode else None,
                         total_examples=None if segment.skip_words else model.corpus_count,
                         total_words=model.corpus_total_words - segment.skip_words,
                         epochs=segment.epochs,

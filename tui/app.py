@@ -22,7 +22,7 @@ from rich.text import Text
 from textual import events as textual_events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, RichLog
 
@@ -115,7 +115,8 @@ class MonitorApp(App[int]):
             with Vertical(id="left"):
                 yield Trends(id="trends")
                 yield EpochTable(id="epochs")
-            yield NeighbourPanel(id="neighbours")
+            with VerticalScroll(id="neighbours"):
+                yield NeighbourPanel()
         yield RichLog(id="log", max_lines=500, wrap=False, markup=False, highlight=False)
         yield Footer()
 

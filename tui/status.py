@@ -80,11 +80,21 @@ def render_progress(view: RunView) -> RenderableType:
         grid.add_row("", "", f"{words} words read")
         return grid
     speed = formatting.count(view.words_per_sec)
-    grid.add_row(
-        f"epoch {view.epoch}",
-        _bar(view.epoch_fraction),
-        f"{view.epoch_fraction:4.0%}  {speed} words/s",
-    )
+    if view.started is not None and view.started.corpus_file_mode and view.state.active:
+        # gensim's corpus_file threads report only when an epoch ends.
+        grid.add_row(
+            f"epoch {view.epoch}",
+            Text(
+                "progress within an epoch is not measured in corpus-file mode, and pause is not available", style="dim"
+            ),
+            f"{speed} words/s",
+        )
+    else:
+        grid.add_row(
+            f"epoch {view.epoch}",
+            _bar(view.epoch_fraction),
+            f"{view.epoch_fraction:4.0%}  {speed} words/s",
+        )
     grid.add_row(
         "run",
         _bar(view.run_fraction),
