@@ -124,8 +124,12 @@ def resolve_corpus(requested: str | None, cache_dir: Path, source: Path = GCIDE_
     """
     if requested is not None:
         path = Path(requested)
+        if path.is_dir():
+            raise CorpusUnavailable(f"corpus is a folder, not a file: {path}; give the path of a text file")
         if not path.is_file():
-            raise CorpusUnavailable(f"corpus not found: {path}; give the path of a text file with one sentence per line")
+            raise CorpusUnavailable(
+                f"corpus not found: {path}; give the path of a text file with one sentence per line"
+            )
         lines, words = count_corpus(path)
         if words == 0:
             raise CorpusUnavailable(f"corpus is empty: {path} has no words")

@@ -42,12 +42,14 @@ class EpochTimer(CallbackAny2Vec):  # type: ignore[misc]
 
     def on_epoch_end(self, model: Word2Vec) -> None:
         seconds = time.perf_counter() - self.started
-        self.epochs.append({
-            "epoch": len(self.epochs) + 1,
-            "seconds": seconds,
-            "words_per_sec": model.corpus_total_words / seconds,
-            "loss": float(model.get_latest_training_loss()),
-        })
+        self.epochs.append(
+            {
+                "epoch": len(self.epochs) + 1,
+                "seconds": seconds,
+                "words_per_sec": model.corpus_total_words / seconds,
+                "loss": float(model.get_latest_training_loss()),
+            }
+        )
 
 
 def run_plain(corpus: str, epochs: int, workers: int, seed: int, compute_loss: bool) -> dict[str, Any]:
@@ -86,12 +88,14 @@ def run_core(corpus: str, epochs: int, workers: int, seed: int) -> dict[str, Any
             figures["vocabulary_size"] = event.vocabulary_size
             figures["vocabulary_seconds"] = event.seconds
         elif isinstance(event, EpochEnded):
-            figures["epochs"].append({
-                "epoch": event.epoch,
-                "seconds": event.epoch_seconds,
-                "words_per_sec": event.words_per_sec,
-                "loss": event.loss,
-            })
+            figures["epochs"].append(
+                {
+                    "epoch": event.epoch,
+                    "seconds": event.epoch_seconds,
+                    "words_per_sec": event.words_per_sec,
+                    "loss": event.loss,
+                }
+            )
 
     with tempfile.TemporaryDirectory(prefix="bench-core-") as folder:
         config = TrainingConfig(
@@ -106,8 +110,12 @@ def run_core(corpus: str, epochs: int, workers: int, seed: int) -> dict[str, Any
 def main(argv: list[str] | None = None) -> int:
     """Parse the options, train once, print the figures as one JSON object."""
     parser = argparse.ArgumentParser(description="Train Word2Vec once and print per-epoch words/s as JSON.")
-    parser.add_argument("--mode", choices=MODES, required=True,
-                        help="loss/noloss: plain gensim with compute_loss on/off; core: gensim-tui's TrainingSession")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        required=True,
+        help="loss/noloss: plain gensim with compute_loss on/off; core: gensim-tui's TrainingSession",
+    )
     parser.add_argument("--corpus", required=True, help="LineSentence corpus file")
     parser.add_argument("--epochs", type=int, default=3, help="training epochs (default: 3)")
     parser.add_argument("--workers", type=int, default=2, help="gensim worker threads (default: 2)")

@@ -62,8 +62,8 @@ class CheckpointWriter:
         position = epochs_completed + words_into_epoch / max(1, model.corpus_total_words)
         alpha_at_position = scheduled_alpha(alpha, min_alpha, epochs, position)
         # gensim's reader thread runs ahead of the trained words, so after a
-        # cut-short epoch the model's lowest alpha lies past this position;
-        # saved as is, the resumed train() would warn "Effective 'alpha' higher
+        # cut-short epoch the model's lowest alpha lies past this position.
+        # Saved as is, the resumed train() would warn "Effective 'alpha' higher
         # than previous training cycles".
         model.min_alpha_yet_reached = alpha_at_position
         path = self.run_dir.file(name)
@@ -83,11 +83,15 @@ class CheckpointWriter:
                 previous_loss=previous_loss,
             )
             self.run_dir.record_checkpoint(checkpoint)
-        except (OSError, OutputError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        except OutputError as error:
+            # save_model's message already names the file and the reason.
+            raise OutputError(f"{error}; {self._what_to_do()}") from None
+        except OSError as error:
             raise OutputError(
-                f"cannot write checkpoint {path}: {reason}; "
-                f"free space or fix permissions in {self.run_dir.path}, "
-                f"then continue with `gensim-tui resume {self.run_dir.path}`"
+                f"cannot write checkpoint {path}: {error.strerror or error}; {self._what_to_do()}"
             ) from None
         return CheckpointSaved(path, epochs_completed, words_into_epoch, time.monotonic() - started)
+
+    def _what_to_do(self) -> str:
+        folder = self.run_dir.path
+        return f"free space or fix permissions in {folder}, then continue with `gensim-tui resume {folder}`"

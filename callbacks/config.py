@@ -85,7 +85,7 @@ class TrainingConfig:
         gensim computes no loss for FastText and Doc2Vec. Its corpus_file
         trainer sums each thread's loss for a whole epoch in one float32, which
         drops the small terms once the total is large: on a 1.2-million-word
-        corpus with skip-gram, one thread reported 13% less than four threads
+        corpus with skip-gram, one thread reported 8% less than four threads
         (gensim 4.4), so that figure is not shown.
         """
         return self.model_type == "word2vec" and not self.corpus_file_mode

@@ -101,7 +101,7 @@ class RunLogWriter:
 def _cut_torn_line(path: str) -> None:
     """Remove a last line that a killed process left without its newline.
 
-    A resumed run appends to the same log; without the cut, its first event
+    A resumed run appends to the same log. Without the cut, its first event
     would join the torn line and make a broken line in the middle of the log.
     """
     try:

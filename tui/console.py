@@ -52,9 +52,9 @@ class ConsoleReporter:
         try:
             self.console.print(line, markup=False)
         except (OSError, SystemExit):
-            # Rich answers a broken pipe by pointing standard output at
-            # /dev/null and raising SystemExit (Console.on_broken_pipe, rich
-            # 13-15); raised here, that would end the training thread.
+            # Rich handles a broken pipe by pointing standard output at
+            # /dev/null and raising SystemExit (Console.on_broken_pipe in rich
+            # 15.0), which would otherwise end the training thread.
             self.silenced = True
 
     def line_for(self, event: Event) -> str | None:

@@ -78,7 +78,7 @@ def run_training(
                     _run_on_screen(session, interrupts, history)
         finally:
             for writer in writers:
-                writer.close()
+                _close_writer(writer, err)
             run_dir.release()
         if not interrupts.hung_up:
             print_summary(recorder, out, err, run_dir)
@@ -89,6 +89,17 @@ def run_training(
     if interrupts.exit_status is not None:
         return interrupts.exit_status
     return 0 if isinstance(recorder.result, RunFinished) else 1
+
+
+def _close_writer(writer: RunLogWriter | TextLogWriter | CsvEpochWriter, err: Console) -> None:
+    """Close a log file, reporting a failure as a warning so that a full disk cannot hide the run's result."""
+    try:
+        writer.close()
+    except OSError as error:
+        err.print(
+            f"gensim-tui: warning: the end of {writer.path} was not written: {error.strerror or error}",
+            markup=False,
+        )
 
 
 def _run_headless(session: TrainingSession, out: Console) -> None:
