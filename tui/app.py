@@ -23,6 +23,7 @@ from textual import events as textual_events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Footer, RichLog
 
@@ -107,6 +108,7 @@ class MonitorApp(App[int]):
         self.abandoned = False
         """True after a second ctrl+c: the command exits without waiting for the save."""
         self._quit_when_done = False
+        self._drawn_state: RunState | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -175,16 +177,27 @@ class MonitorApp(App[int]):
                 self.close_with(1)
         elif isinstance(event, RunFinished):
             if event.output is not None:
-                self.notify(f"model saved to {event.output}", title=self.view.state.value)
+                self.notify(f"model saved to {event.output}", title=self.view.state.value, timeout=4)
             if self._quit_when_done:
                 self.close_with(0)
         self._refresh_status()
-        self.refresh_bindings()
+        if self.view.state is not self._drawn_state:
+            # Rebuilding the footer on every event would make it flicker.
+            self._drawn_state = self.view.state
+            self.refresh_bindings()
 
     def _refresh_status(self) -> None:
+        if not self.is_running:
+            return
+        try:
+            status = self.query_one(StatusBar)
+            progress = self.query_one(ProgressPanel)
+        except NoMatches:
+            # The interval can fire while the app is closing.
+            return
         now = self.clock()
-        self.query_one(StatusBar).update(render_status(self.view, now))
-        self.query_one(ProgressPanel).update(render_progress(self.view))
+        status.update(render_status(self.view, now))
+        progress.update(render_progress(self.view))
 
     def _refresh_panels(self) -> None:
         view = self.view

@@ -40,7 +40,8 @@ def render_neighbours(probes: Sequence[ProbeNeighbours], min_count: int | None) 
                 line.append(neighbour.word, style="bold green")
             else:
                 line.append(neighbour.word)
-            line.append(f" {neighbour.similarity:.2f}", style="dim")
+            # A no-break space keeps each word beside its similarity when lines wrap.
+            line.append(f"\u00a0{neighbour.similarity:.2f}", style="dim")
         table.add_row(probe.probe, line)
     return table
 

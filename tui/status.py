@@ -47,7 +47,7 @@ def render_status(view: RunView, now: float) -> RenderableType:
     if view.state is RunState.STOPPED and view.finished is not None:
         label = f"stopped early after epoch {view.finished.epochs_completed} of {view.finished.epochs}"
     state.append(f" {label} ", style=STATE_STYLES[view.state])
-    if view.epoch:
+    if view.epoch and view.state.active:
         state.append(f"  epoch {view.epoch}/{view.epochs}")
     state.append(f"  elapsed {formatting.duration(view.elapsed_now(now))}")
     eta = view.eta(now)

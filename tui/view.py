@@ -113,7 +113,12 @@ class RunView:
             self.words_total = event.words_total
             if event.words_per_sec is not None:
                 self.words_per_sec = event.words_per_sec
-            self._set_elapsed(event.elapsed_seconds, now)
+            if self.state is RunState.PAUSED:
+                # A batch that was under way when the pause began reports late;
+                # the clock must stay stopped.
+                self.elapsed = event.elapsed_seconds
+            else:
+                self._set_elapsed(event.elapsed_seconds, now)
         elif isinstance(event, EpochEnded):
             self._apply_epoch_ended(event, now)
         elif isinstance(event, Paused):
