@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Sequence
 
@@ -82,7 +83,12 @@ class CheckpointWriter:
                 probe_counts=self.probe_counts,
                 previous_loss=previous_loss,
             )
-            self.run_dir.record_checkpoint(checkpoint)
+            try:
+                self.run_dir.record_checkpoint(checkpoint)
+            except OSError:
+                # The index still names the previous checkpoint; this file would be an orphan.
+                os.remove(path)
+                raise
         except OutputError as error:
             # save_model's message already names the file and the reason.
             raise OutputError(f"{error}; {self._what_to_do()}") from None

@@ -48,7 +48,7 @@ class CorpusError(Exception):
 
 
 READ_ERRORS = (OSError, CorpusError, EOFError, ValueError, zlib.error, lzma.LZMAError)
-"""What reading a corpus raises for a missing, unreadable, corrupt or non-UTF-8 file."""
+"""Exceptions that reading a missing, unreadable, corrupt or non-UTF-8 corpus file raises."""
 
 _ASCII_WHITESPACE = (b" ", b"\t", b"\r", b"\x0b", b"\x0c")
 """Bytes at which a line can be cut: ``str.split()`` splits there too, and no UTF-8 multibyte sequence contains them."""
@@ -118,9 +118,9 @@ class LineCorpus:
     """Restartable iterable of token lists read from a LineSentence file or a folder of them.
 
     Iteration ends early once *control* has a stop request, which is how
-    training is cut short in the middle of an epoch: at the end of the line
-    being read, or inside a line longer than ``FINISH_LINE_BYTES``, at a
-    boundary between two of its ``max_sentence_length`` pieces.
+    training is cut short in the middle of an epoch. It ends at the end of the
+    line being read. Inside a line longer than ``FINISH_LINE_BYTES`` it ends
+    at a boundary between two of the line's ``max_sentence_length`` pieces.
     """
 
     def __init__(
@@ -133,7 +133,7 @@ class LineCorpus:
         self.control = control
         self.max_sentence_length = max_sentence_length
         self.block_size = BLOCK_SIZE
-        """Longest piece of a line read at once; longer lines are read in pieces of this size."""
+        """Maximum bytes of a line read at once; longer lines are read in pieces of this size."""
         self.on_progress: ProgressCallback | None = None
         """Called about twice a second while iterating, then once at the end."""
         self.progress_interval = 0.5
@@ -193,6 +193,7 @@ class LineCorpus:
         words, sentences = progress.words, progress.sentences
         first_line = progress.lines_before + 1
         line_number = first_line - 1
+
         # readline(block_size) returns a whole line when it fits, which is the
         # fast path below; a longer line comes in pieces, without its newline.
         pieces = iter(partial(lines.readline, self.block_size), b"")
@@ -204,6 +205,7 @@ class LineCorpus:
                 yield from self._read_long_line(path, line, lines, line_number - first_line + 1, progress)
                 words, sentences = progress.words, progress.sentences
                 continue
+
             try:
                 tokens = line.decode("utf-8").split()
             except UnicodeDecodeError as error:
@@ -222,6 +224,7 @@ class LineCorpus:
             else:
                 for start in range(0, len(tokens), limit):
                     yield tokens[start : start + limit]
+
         progress.words, progress.sentences = words, sentences
         progress.lines_before = line_number
 

@@ -177,6 +177,13 @@ class RunDirectory:
             if name.startswith("checkpoint-") and name.endswith(".model") and name != checkpoint.file:
                 os.remove(self.file(name))
 
+    def remove_stale_temporaries(self) -> None:
+        """Delete temporary files that a process killed while saving left behind; call it holding the lock."""
+        for name in os.listdir(self.path):
+            if name.startswith(".gensim-tui-"):
+                with contextlib.suppress(OSError):
+                    os.remove(self.file(name))
+
     def lock(self) -> bool:
         """Take the run's lock for this process; return False if another process holds it."""
         handle = open(self.file(LOCK), "a+", encoding="utf-8")  # noqa: SIM115 - held until release()

@@ -105,7 +105,8 @@ class TrainingSession:
         for sink in list(self.sinks):
             try:
                 sink(event)
-            except Exception:
+            except (Exception, SystemExit):
+                # SystemExit too: Rich raises it for a broken pipe.
                 if sink in self.sinks:
                     self.sinks.remove(sink)
                     logger.exception("an event sink failed and receives no more events: %r", sink)

@@ -285,4 +285,4 @@ def test_russian_matches_line_sentence(crime_path: str) -> None:
     ours = list(LineCorpus(crime_path))
 
     assert ours == list(LineSentence(crime_path))
-    assert ours[0][:3] == ["В", "начале", "июля,"]  # noqa: RUF001 - Cyrillic on purpose
+    assert ours[0][:3] == ["В", "начале", "июля,"]

@@ -92,7 +92,7 @@ def test_save_model_failure_keeps_old_file(tmp_path: Path, model: Word2Vec, monk
         raise OSError(28, "No space left on device", filename)
 
     monkeypatch.setattr(model, "save", fail_halfway)
-    with pytest.raises(OutputError, match="cannot save the model to .*No space left"):
+    with pytest.raises(OutputError, match=r"cannot save the model to .*No space left"):
         save_model(model, str(path))
 
     assert path.read_bytes() == old

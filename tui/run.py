@@ -56,6 +56,7 @@ def run_training(
             markup=False,
         )
         return 1
+    run_dir.remove_stale_temporaries()
     recorder = EventRecorder()
     writers: list[RunLogWriter | TextLogWriter | CsvEpochWriter] = [
         RunLogWriter(run_dir.file(EVENTS)),
