@@ -219,7 +219,7 @@ def test_two_epochs_at_80x24(tmp_path: Path) -> None:
         screen = terminal.wait_for(lambda text: " finished " in status_line(text), "the finished state")
         lines = screen.splitlines()
         assert len(lines) == 24
-        assert "epoch 2/2" in status_line(screen)
+        assert "epoch 2/2" not in status_line(screen), "a finished run shows no current epoch"
         assert EPOCH_ONE_ROW.search(screen) is not None, screen
         assert re.search(r"^\s*2\s+[\d,.]+\s+-[\d,]+\s+-[\d.]+%", screen, re.MULTILINE) is not None, screen
         assert "2/2 epochs" in screen
