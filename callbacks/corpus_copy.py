@@ -2,7 +2,8 @@
 
 Standard input is spooled to a file because training reads the corpus
 several times, and a compressed corpus or a folder of files is turned into
-one plain file because gensim's ``corpus_file`` training reads only that.
+one plain file because gensim's ``corpus_file`` training reads only that
+(gensim 4.4 reads it with a C++ ``std::ifstream``, which cannot decompress).
 """
 
 from __future__ import annotations
