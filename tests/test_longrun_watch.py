@@ -123,7 +123,7 @@ def test_watch_replays_finished_run(tmp_path: Path) -> None:
         terminal.send("q")
         assert wait_until(lambda: read_status(status_file), "watch to exit") == "0"
 
-    assert "epoch 3/3" in status_line(screen)
+    assert "3/3 epochs" in screen
     assert not epoch_row(4).search(screen)
 
 
