@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal
 
 import numpy as np
 from gensim.models import Word2Vec
@@ -23,20 +24,21 @@ from gensim.models.callbacks import CallbackAny2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
 from .batches import BatchLedger, _BatchView
+from .evaluation import EpochMetric
 
 logger = logging.getLogger(__name__)
 
 Mode = Literal["min", "max", "auto"]
 
 MONITORS = ("loss", "val_loss", "analogy", "similarity", "stability")
-"""Monitor names whose direction ``mode="auto"`` knows: the two losses are minimised, the rest maximised."""
+"""Monitor names for which ``mode="auto"`` picks the direction: the two losses are minimised, the rest maximised."""
 
 _HOOKS = ("_do_train_job", "_do_train_epoch")
 
 
 @dataclass(frozen=True)
 class Decision:
-    """What the policy concluded from one epoch's figure."""
+    """The policy's conclusion from one epoch's figure."""
 
     stop: bool
     best_epoch: int | None
@@ -74,8 +76,8 @@ class EarlyStoppingPolicy:
         stop_on_nan: stop as soon as the figure is NaN or infinite, warm-up
             included, because the weights cannot recover from it.
         divergence: stop when the figure is worse than the best by more than
-            this factor (2.0: a loss twice the best, or an accuracy half the
-            best); applies only while the best figure is positive.
+            this factor, so 2.0 stops at a loss twice the best or an accuracy
+            half the best. It applies only while the best figure is positive.
     """
 
     monitor: str = "val_loss"
@@ -97,7 +99,7 @@ class EarlyStoppingPolicy:
             raise ValueError(f"mode must be 'min', 'max' or 'auto'; got {self.mode!r}")
         if self.mode == "auto" and self.monitor not in MONITORS:
             raise ValueError(
-                f"mode='auto' knows only the monitors {', '.join(MONITORS)}; "
+                f"mode='auto' supports only the monitors {', '.join(MONITORS)}; "
                 f"give mode='min' or mode='max' for {self.monitor!r}"
             )
         if self.patience < 1:
@@ -137,13 +139,7 @@ class EarlyStoppingPolicy:
             self.epochs_without_improvement = 0
             return self._decision(False, True, f"{name} improved to {_number(value)} at epoch {epoch}")
         if self._diverges(value):
-            assert self.best_value is not None and self.divergence is not None
-            return self._decision(
-                True,
-                False,
-                f"{name} {_number(value)} is over {self.divergence:g}× the best "
-                f"{_number(self.best_value)} of epoch {self.best_epoch}",
-            )
+            return self._decision(True, False, self._divergence_reason(value))
         self.epochs_without_improvement += 1
         stop = self.epochs_without_improvement >= self.patience
         return self._decision(stop, False, self._no_improvement_reason(stop))
@@ -164,6 +160,13 @@ class EarlyStoppingPolicy:
             return False
         return value > best * factor if self.minimise else value < best / factor
 
+    def _divergence_reason(self, value: float) -> str:
+        assert self.best_value is not None and self.divergence is not None
+        bound = f"over {self.divergence:g}×" if self.minimise else f"under 1/{self.divergence:g} of"
+        return (
+            f"{self.monitor} {_number(value)} is {bound} the best {_number(self.best_value)} of epoch {self.best_epoch}"
+        )
+
     def _no_improvement_reason(self, stop: bool) -> str:
         name = self.monitor
         waited = _epochs(self.epochs_without_improvement)
@@ -180,28 +183,11 @@ class EarlyStoppingPolicy:
         return f"{name} did not improve{by} for {waited} (patience {self.patience}); {best}"
 
 
-@runtime_checkable
-class EpochMetric(Protocol):
-    """An evaluation callback: HeldOutLoss, AnalogyEvaluation, SimilarityEvaluation or NeighbourStability."""
-
-    monitor_name: str
-
-    @property
-    def latest(self) -> float | None: ...
-
-    @property
-    def measurements(self) -> int: ...
-
-    def on_train_begin(self, model: Any) -> None: ...
-
-    def measure(self, model: Any) -> float | None: ...
-
-
 MetricSource = Literal["loss"] | Callable[[Any], float | None] | EpochMetric
 
 
 def _trainable_arrays(model: Any) -> dict[str, np.ndarray[Any, Any]]:
-    """Return the arrays that training changes, by name; FastText's ``wv.vectors`` is derived from them."""
+    """Return the arrays that training changes, by name. FastText's ``wv.vectors`` is derived from them."""
     wv = model.wv
     if isinstance(wv, FastTextKeyedVectors):
         arrays = {"wv.vectors_vocab": wv.vectors_vocab, "wv.vectors_ngrams": wv.vectors_ngrams}
@@ -235,7 +221,7 @@ def restore_weights(model: Any, weights: dict[str, np.ndarray[Any, Any]]) -> Non
 
 
 class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
-    """Stop plain ``model.train(...)`` when *policy* says so, and restore the best weights if asked.
+    """Stop plain ``model.train(...)`` when *policy* decides to, and restore the best weights if asked.
 
     *metric* gives one figure per epoch: "loss" for the exact sum of the
     training loss over the epoch (Word2Vec only, measured per batch as
@@ -268,11 +254,13 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
             expected = policy.monitor
         else:
             raise TypeError(f"metric must be 'loss', a function of the model or an evaluation callback; got {metric!r}")
+
         if policy.mode == "auto" and policy.monitor != expected:
             raise ValueError(
                 f"the policy monitors {policy.monitor!r} but the metric gives {expected!r}; "
                 f"set monitor={expected!r} or give the mode"
             )
+
         self.policy = policy
         self.metric = metric
         self.decisions: list[Decision] = []
@@ -284,6 +272,7 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
         self.restored_epoch: int | None = None
         """The epoch whose weights were put back at the end, or None."""
         self._ledger = BatchLedger()
+        self._lock = threading.Lock()
         self._best_weights: dict[str, np.ndarray[Any, Any]] | None = None
         self._skipping = False
         self._previous: dict[str, Any] = {}
@@ -304,7 +293,10 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
             if type(model)._do_train_job is not Word2Vec._do_train_job:
                 raise ValueError(f"gensim computes no training loss for {type(model).__name__}; monitor HeldOutLoss")
             if "_do_train_job" in model.__dict__:
-                raise RuntimeError("another per-batch wrapper is installed on the model; the loss cannot be measured")
+                raise RuntimeError(
+                    "another per-batch wrapper is installed on the model, so the loss cannot be measured; "
+                    "remove it or monitor HeldOutLoss"
+                )
             self._ledger.take()
             self._install(model)
         elif isinstance(self.metric, EpochMetric):
@@ -340,7 +332,7 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
         self._best_weights = None
 
     def detach(self, model: Any) -> None:
-        """Remove this callback's wrappers from *model*, putting back any earlier ones; safe to repeat."""
+        """Remove this callback's wrappers from *model* and put back any earlier ones. A second call does nothing."""
         if not self._installed:
             return
         for name in _HOOKS:
@@ -408,7 +400,13 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
                 return counts
             view = _BatchView(model)
             effective, raw = train_job(view, sentences, alpha, inits)
-            self._ledger.add(float(view.running_training_loss), effective, raw)
+            loss = float(view.running_training_loss)
+            self._ledger.add(loss, effective, raw)
+            if model.compute_loss:
+                # The view kept gensim's running total away from the model. Adding it here keeps
+                # get_latest_training_loss() working, and the lock avoids gensim's lost updates.
+                with self._lock:
+                    model.running_training_loss += loss
             return effective, raw
 
         return do_train_job

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from gensim.models.callbacks import CallbackAny2Vec
@@ -24,8 +24,25 @@ Question = tuple[str, str, str, str]
 WordPair = tuple[str, str, float]
 
 
+@runtime_checkable
+class EpochMetric(Protocol):
+    """The interface EarlyStopping uses: HeldOutLoss and the callbacks in this module implement it."""
+
+    monitor_name: str
+
+    @property
+    def latest(self) -> float | None: ...
+
+    @property
+    def measurements(self) -> int: ...
+
+    def on_train_begin(self, model: Any) -> None: ...
+
+    def measure(self, model: Any) -> float | None: ...
+
+
 class EvaluationFileError(ValueError):
-    """An evaluation file is missing, unreadable or malformed; the message names the file."""
+    """An evaluation file is missing, unreadable or malformed. The message names the file."""
 
 
 def _read_lines(path: str, kind: str) -> list[str]:
@@ -292,7 +309,7 @@ def neighbour_stability(previous: Mapping[str, Sequence[str]], current: Mapping[
 def top_neighbours(wv: Any, probes: Sequence[str], topn: int) -> dict[str, tuple[str, ...]]:
     """Return the *topn* nearest words by cosine similarity of each probe in the vocabulary.
 
-    Uses the cached unit vectors; call ``refresh_vectors`` first during training.
+    It reads the cached unit vectors, so call ``refresh_vectors`` first during training.
     """
     known = [probe for probe in probes if probe in wv.key_to_index]
     if not known:

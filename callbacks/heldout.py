@@ -1,11 +1,11 @@
 """Held-out loss: gensim's training objective on sentences the model never trains on.
 
 The loss is the one gensim's Cython trainers add to ``running_training_loss``
-(``word2vec_inner.pyx``, gensim 4.3-4.4): for every output unit, ``-log σ(x)``
+(``word2vec_inner.pyx``, gensim 4.3-4.4). Each output unit adds ``-log σ(x)``
 for the positive target or a Huffman code bit 0, and ``-log σ(-x)`` for a
-negative sample or a code bit 1, where ``x`` is the dot product of the input
-vector and the output weights. Here it is computed with numpy from the
-model's current weights, without training, and with two differences that
+negative sample or a code bit 1. Here ``x`` is the dot product of the input
+vector and the unit's output weights. This module computes it with numpy from
+the model's current weights, without training, and with two differences that
 make epochs comparable: the window is always full (no random shrinking) and
 no word is downsampled. By default it is the exact ``log σ`` in float64;
 ``gensim_table=True`` reproduces gensim's own approximate bookkeeping instead.
@@ -38,7 +38,7 @@ CHUNK_FLOATS = 1 << 22
 """Floats gathered at once (16 MB in float32), which bounds memory for any number of pairs."""
 
 ROWS_PER_PREDICTION = 32
-"""Weight rows per prediction assumed when sizing chunks; a longer Huffman path only makes a chunk larger."""
+"""Weight rows per prediction assumed when sizing chunks. A longer Huffman path makes a chunk larger."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -87,8 +87,8 @@ def split_holdout(
 class SplitCorpus:
     """Restartable iterable over one part of a corpus, split as ``split_holdout`` splits it.
 
-    Streams *corpus* on every pass, so a corpus larger than memory can be split:
-    give ``SplitCorpus(corpus, 0.1)`` to ``build_vocab`` and ``train`` and
+    Streams *corpus*, which must be restartable itself, on every pass, so a
+    corpus larger than memory can be split. Give ``SplitCorpus(corpus, 0.1)`` to ``build_vocab`` and ``train`` and
     ``SplitCorpus(corpus, 0.1, part="heldout")`` to ``HeldOutLoss``.
     """
 
@@ -108,9 +108,9 @@ class SplitCorpus:
         self.part = part
 
     def __iter__(self) -> Iterator[list[str]]:
-        wanted = self.part == "heldout"
+        take_heldout = self.part == "heldout"
         for index, sentence in enumerate(self.corpus):
-            if is_heldout(index, self.fraction, self.seed) == wanted:
+            if is_heldout(index, self.fraction, self.seed) == take_heldout:
                 yield list(sentence)
 
 
@@ -166,10 +166,10 @@ def _choose_occurrences(counts: IntArray, max_pairs: int, seed: int) -> IntArray
     if int(counts.sum()) <= max_pairs:
         return np.arange(len(counts), dtype=np.int64)
     order = np.random.default_rng(seed).permutation(len(counts))
-    kept = order[np.cumsum(counts[order]) <= max_pairs]
-    if len(kept) == 0:
+    selected = order[np.cumsum(counts[order]) <= max_pairs]
+    if len(selected) == 0:
         raise ValueError(f"max_pairs={max_pairs} is smaller than the pairs of a single word; raise it")
-    return np.sort(kept)
+    return np.sort(selected)
 
 
 def heldout_pairs(

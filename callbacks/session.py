@@ -18,6 +18,7 @@ from .checkpoints import CheckpointWriter
 from .config import TrainingConfig
 from .control import TrainingControl
 from .corpus import CorpusError, LineCorpus, check_corpus
+from .corpus_copy import plain_copy
 from .documents import TaggedCorpus
 from .events import (
     EpochProgressed,
@@ -94,6 +95,7 @@ class TrainingSession:
         self._next_progress = 0.0
         self._done = False
         self._checkpoints: CheckpointWriter | None = None
+        self._plain_corpus: str | None = None
 
     def emit(self, event: Event) -> None:
         """Send *event* to every sink; a sink that raises is dropped, and training goes on.
@@ -188,12 +190,11 @@ class TrainingSession:
     def _run(self) -> RunFinished:
         config = self.config
         check_corpus(config.corpus)
-        if config.corpus_file_mode and (config.corpus.endswith((".gz", ".bz2")) or os.path.isdir(config.corpus)):
-            raise CorpusError(
-                f"corpus-file mode reads one plain text file, and {config.corpus} is not one; "
-                "decompress or concatenate it first, or leave out --corpus-file-mode"
-            )
         check_output(config.output)
+        if config.corpus_file_mode:
+            # gensim's corpus_file reader takes one plain text file.
+            folder = self.run_dir.path if self.run_dir is not None else os.path.dirname(os.path.abspath(config.output))
+            self._plain_corpus = plain_copy(config.corpus, folder)
         if self.copy_to is not None:
             check_output(self.copy_to)
         corpus = LineCorpus(config.corpus, self.control)
@@ -320,7 +321,7 @@ class TrainingSession:
                     corpus.skip_words = segment.skip_words
                     model.train(
                         corpus_iterable=None if file_mode else source,
-                        corpus_file=self.config.corpus if file_mode else None,
+                        corpus_file=self._plain_corpus if file_mode else None,
                         total_examples=None if segment.skip_words else model.corpus_count,
                         total_words=model.corpus_total_words - segment.skip_words,
                         epochs=segment.epochs,

@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "corpus",
         metavar="CORPUS",
-        help="text file with one sentence per line, tokens separated by whitespace, UTF-8; .gz and .bz2 work too",
+        help="text file with one sentence per line, tokens separated by whitespace, UTF-8 (.gz, .bz2 and .xz "
+        "work too), a folder of such files, or - for standard input",
     )
     parser.add_argument(
         "--model",
@@ -160,8 +161,13 @@ def _train(arguments: list[str]) -> int:
     from gensim_tui.callbacks.rundir import FINAL_MODEL_NAMES, RunDirectory, RunDirError
     from gensim_tui.callbacks.saving import check_output
 
-    run_path = args.run_dir or default_run_dir(args.corpus)
+    from .run import is_terminal
+
+    run_path = args.run_dir or default_run_dir("stdin" if args.corpus == "-" else args.corpus)
+    headless = args.headless or not is_terminal()
     try:
+        if args.corpus == "-":
+            args.corpus, headless = _read_standard_input(run_path, headless)
         check_corpus(args.corpus)
         for path in (args.output, args.csv):
             if path:
@@ -203,10 +209,31 @@ def _train(arguments: list[str]) -> int:
 
     from gensim_tui.callbacks.session import TrainingSession
 
-    from .run import is_terminal, run_training
+    from .run import run_training
 
     session = TrainingSession(config, run_dir=run_dir, checkpoint_every=args.checkpoint_every, copy_to=copy_to)
-    return run_training(session, run_dir, headless=args.headless or not is_terminal(), csv_path=args.csv)
+    return run_training(session, run_dir, headless=headless, csv_path=args.csv)
+
+
+def _read_standard_input(run_path: str, headless: bool) -> tuple[str, bool]:
+    """Copy a piped corpus into the run folder; return its path and whether to run headless.
+
+    Standard input can be read only once and training reads the corpus once per
+    epoch. Afterwards the keys must come from the terminal, so standard input is
+    pointed at it; without one, the run goes on headless.
+    """
+    from gensim_tui.callbacks.corpus_copy import reattach_terminal, spool_stdin
+
+    os.makedirs(run_path, mode=0o700, exist_ok=True)
+
+    def progressed(copied: int) -> None:
+        print(f"\rreading standard input: {copied / 1e6:,.1f} MB", end="", file=sys.stderr, flush=True)
+
+    path = spool_stdin(run_path, progressed)
+    print(file=sys.stderr)
+    if not headless and not reattach_terminal():
+        headless = True
+    return path, headless
 
 
 def _resume(arguments: list[str]) -> int:

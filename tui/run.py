@@ -180,7 +180,8 @@ def print_summary(recorder: EventRecorder, out: Console, err: Console, run_dir: 
                 markup=False,
             )
         else:
-            out.print(f"trained {result.epochs_completed} epochs; model saved to {result.output}", markup=False)
+            epochs = "epoch" if result.epochs_completed == 1 else "epochs"
+            out.print(f"trained {result.epochs_completed} {epochs}; model saved to {result.output}", markup=False)
     elif isinstance(result, RunFailed):
         err.print(f"gensim-tui: error: {result.message}", markup=False, soft_wrap=True)
         if result.saved_output:
