@@ -68,6 +68,14 @@ class TrainingConfig:
     topn: int = 5
     corpus_file_mode: bool = False
     """Train with gensim's ``corpus_file`` reader instead of a Python iterable."""
+    holdout: float = 0.0
+    """Share of the sentences kept out of training to measure the held-out loss."""
+    validation: str | None = None
+    """A separate LineSentence file whose held-out loss is measured."""
+    eval_analogies: str | None = None
+    eval_similarity: str | None = None
+    early_stop: str | None = None
+    """Early-stopping settings, such as ``monitor=val_loss,patience=3,restore_best``."""
 
     def __post_init__(self) -> None:
         if self.model_type not in MODEL_TYPES:
@@ -77,6 +85,20 @@ class TrainingConfig:
         """Return the keyword arguments for the gensim model class's constructor."""
         values = asdict(self)
         return {name: values[name] for name in _PARAMETERS[self.model_type]}
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Names of the figures measured after each epoch on request, in table order."""
+        names = []
+        if self.holdout or self.validation:
+            names.append("val_loss")
+        if self.eval_analogies:
+            names.append("analogy")
+        if self.eval_similarity:
+            names.append("similarity")
+        if self.early_stop and "monitor=stability" in self.early_stop.replace(" ", ""):
+            names.append("stability")
+        return tuple(names)
 
     @property
     def loss_measured(self) -> bool:

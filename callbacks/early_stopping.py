@@ -226,9 +226,9 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
     *metric* gives one figure per epoch: "loss" for the exact sum of the
     training loss over the epoch (Word2Vec only, measured per batch as
     gensim-tui's screen measures it), a function of the model, or one of this
-    package's evaluation callbacks. An evaluation callback is run by this
-    object; if it is also in ``train()``'s callbacks, list it before this one
-    so that its figure is read instead of measured twice.
+    package's evaluation callbacks. This object runs an evaluation callback
+    itself. If that callback is also in ``train()``'s callbacks, list it
+    before this one, so that its figure is read instead of measured twice.
 
     Once the policy stops, the remaining epochs still run, but every batch
     returns at once without training, so they cost only reading and batching
@@ -385,19 +385,14 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
         self._installed = True
 
     def _train_job_wrapper(self, model: Any) -> Callable[[list[list[str]], float, Any], tuple[int, int]]:
+        # Installed either once stopping, or from the start to measure the loss, which
+        # on_train_begin allows only when no other wrapper was there to call instead.
         train_job = type(model)._do_train_job
-        previous = self._previous.get("_do_train_job")
-        measure_loss = self.metric == "loss"
 
         def do_train_job(sentences: list[list[str]], alpha: float, inits: Any) -> tuple[int, int]:
             if self._skipping:
                 # Raw words still count, so gensim's epoch totals match the corpus and it warns of nothing.
                 return 0, model._raw_word_count(sentences)
-            if not measure_loss:
-                counts: tuple[int, int] = (
-                    previous(sentences, alpha, inits) if previous else train_job(model, sentences, alpha, inits)
-                )
-                return counts
             view = _BatchView(model)
             effective, raw = train_job(view, sentences, alpha, inits)
             loss = float(view.running_training_loss)

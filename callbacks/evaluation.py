@@ -132,6 +132,11 @@ def refresh_vectors(model: Any) -> None:
     model.wv.fill_norms(force=True)
 
 
+def _check_restrict_vocab(restrict_vocab: int) -> None:
+    if restrict_vocab < 1:
+        raise ValueError(f"restrict_vocab must be at least 1; got {restrict_vocab}")
+
+
 def _restricted_words(model: Any, restrict_vocab: int, case_insensitive: bool) -> set[str]:
     words = model.wv.index_to_key[:restrict_vocab]
     return {word.upper() for word in words} if case_insensitive else set(words)
@@ -180,11 +185,13 @@ class AnalogyEvaluation(CallbackAny2Vec):  # type: ignore[misc]
     """The early-stopping monitor name of this figure."""
 
     def __init__(self, path: str, restrict_vocab: int = 30_000, case_insensitive: bool = True) -> None:
+        _check_restrict_vocab(restrict_vocab)
         self.path = path
         self.restrict_vocab = restrict_vocab
         self.case_insensitive = case_insensitive
         self.questions = read_analogies(path)
         self.history: list[AnalogyScore] = []
+        self._evaluated: int | None = None
 
     @property
     def latest(self) -> float | None:
@@ -197,7 +204,7 @@ class AnalogyEvaluation(CallbackAny2Vec):  # type: ignore[misc]
         return len(self.history)
 
     def on_train_begin(self, model: Any) -> None:
-        self.check_coverage(model)
+        self._evaluated = self.check_coverage(model)
 
     def on_epoch_end(self, model: Any) -> None:
         self.measure(model)
@@ -217,6 +224,8 @@ class AnalogyEvaluation(CallbackAny2Vec):  # type: ignore[misc]
     def measure(self, model: Any) -> float:
         """Evaluate the current weights, record an AnalogyScore and return the accuracy."""
         started = time.perf_counter()
+        if self._evaluated is None:
+            self._evaluated = self.check_coverage(model)
         refresh_vectors(model)
         accuracy, sections = model.wv.evaluate_word_analogies(
             self.path, restrict_vocab=self.restrict_vocab, case_insensitive=self.case_insensitive
@@ -239,6 +248,7 @@ class SimilarityEvaluation(CallbackAny2Vec):  # type: ignore[misc]
     def __init__(
         self, path: str, restrict_vocab: int = 30_000, case_insensitive: bool = True, delimiter: str = "\t"
     ) -> None:
+        _check_restrict_vocab(restrict_vocab)
         self.path = path
         self.restrict_vocab = restrict_vocab
         self.case_insensitive = case_insensitive

@@ -51,6 +51,8 @@ class RunStarted:
     """Wall-clock time (seconds since the epoch) when the run began."""
     corpus_file_mode: bool = False
     """True when gensim's corpus_file reader trains: no pause or progress within an epoch."""
+    metrics: tuple[str, ...] = ()
+    """Figures measured after each epoch besides the loss: val_loss, analogy, similarity."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,33 @@ class EpochEnded:
     alpha: float
     """Learning rate at the end of the epoch."""
     probes: tuple[ProbeNeighbours, ...]
+
+
+@dataclass(frozen=True)
+class EpochEvaluated:
+    """Figures measured after an epoch: loss, val_loss, analogy, similarity, stability.
+
+    A figure that was not asked for is absent; one that could not be measured is None.
+    """
+
+    epoch: int
+    values: dict[str, float | None]
+    seconds: dict[str, float]
+    """Time each measurement took."""
+
+
+@dataclass(frozen=True)
+class EarlyStopChecked:
+    """The early-stopping policy looked at an epoch's figure."""
+
+    epoch: int
+    monitor: str
+    value: float | None
+    stop: bool
+    best_epoch: int | None
+    best_value: float | None
+    reason: str
+    """A sentence for the screen and the log, such as why training stops."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +246,8 @@ Event = (
     | EpochStarted
     | EpochProgressed
     | EpochEnded
+    | EpochEvaluated
+    | EarlyStopChecked
     | Paused
     | Resumed
     | StopRequested
@@ -233,7 +264,9 @@ Sink = Callable[[Event], None]
 
 __all__ = [
     "CheckpointSaved",
+    "EarlyStopChecked",
     "EpochEnded",
+    "EpochEvaluated",
     "EpochProgressed",
     "EpochStarted",
     "Event",

@@ -28,6 +28,8 @@ _EVENT_CLASSES: dict[str, type[Any]] = {
         event_types.EpochStarted,
         event_types.EpochProgressed,
         event_types.EpochEnded,
+        event_types.EpochEvaluated,
+        event_types.EarlyStopChecked,
         event_types.Paused,
         event_types.Resumed,
         event_types.StopRequested,

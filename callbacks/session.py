@@ -20,6 +20,8 @@ from .control import TrainingControl
 from .corpus import CorpusError, LineCorpus, check_corpus
 from .corpus_copy import plain_copy
 from .documents import TaggedCorpus
+from .epoch_metrics import EpochMetrics, TrainingStream
+from .evaluation import EvaluationFileError
 from .events import (
     EpochProgressed,
     Event,
@@ -96,6 +98,7 @@ class TrainingSession:
         self._done = False
         self._checkpoints: CheckpointWriter | None = None
         self._plain_corpus: str | None = None
+        self.metrics: EpochMetrics | None = None
 
     def emit(self, event: Event) -> None:
         """Send *event* to every sink; a sink that raises is dropped, and training goes on.
@@ -158,12 +161,13 @@ class TrainingSession:
                     output=self.copy_to or config.output,
                     started_at=time.time(),
                     corpus_file_mode=config.corpus_file_mode,
+                    metrics=config.metric_names,
                 )
             )
         result: RunFinished | RunFailed
         try:
             result = self._run()
-        except (CorpusError, OutputError, RunDirError) as error:
+        except (CorpusError, OutputError, RunDirError, EvaluationFileError) as error:
             result = RunFailed(str(error), self._last_checkpoint())
         except OSError as error:
             result = RunFailed(f"{error.filename or 'file'}: {error.strerror}", self._last_checkpoint())
@@ -199,7 +203,8 @@ class TrainingSession:
             check_output(self.copy_to)
         corpus = LineCorpus(config.corpus, self.control)
         documents = TaggedCorpus(corpus) if config.model_type == "doc2vec" else None
-        source: Iterable[Any] = documents if documents is not None else corpus
+        stream = TrainingStream(documents if documents is not None else corpus, config.holdout)
+        source: Iterable[Any] = stream
         checkpoint = self.resume_from
         if checkpoint is None:
             model = create_model(config)
@@ -234,6 +239,7 @@ class TrainingSession:
             loss_measured=config.loss_measured,
         )
         monitor.after_epoch = self._after_epoch
+        self.metrics = EpochMetrics(config, corpus, tuple(probes) if word_vectors_trained(model) else ())
         if checkpoint is not None:
             monitor.previous_loss = checkpoint.previous_loss
         self.monitor = monitor
@@ -256,6 +262,9 @@ class TrainingSession:
                     monitor.previous_loss,
                 )
             )
+        restored = self.metrics.restore_best(model) if self.metrics is not None else None
+        if restored is not None:
+            logger.info("restored the weights of epoch %d, the best by the early-stopping policy", restored)
         self._save_final(model, monitor.epochs_completed)
         return RunFinished(
             epochs_completed=monitor.epochs_completed,
@@ -318,7 +327,8 @@ class TrainingSession:
         with hook:
             try:
                 for segment in segments:
-                    corpus.skip_words = segment.skip_words
+                    if isinstance(source, TrainingStream):
+                        source.skip_words = segment.skip_words
                     model.train(
                         corpus_iterable=None if file_mode else source,
                         corpus_file=self._plain_corpus if file_mode else None,
@@ -343,6 +353,7 @@ class TrainingSession:
         return stopped
 
     def _after_epoch(self, model: Word2Vec, epoch: int) -> None:
+        self._evaluate(model, epoch)
         if self._checkpoints is None or not self._checkpoints.due(epoch, self.config.epochs):
             return
         config = self.config
@@ -360,6 +371,20 @@ class TrainingSession:
         finally:
             model.alpha, model.min_alpha, model.epochs = alpha, min_alpha, epochs
         self.emit(saved)
+
+    def _evaluate(self, model: Word2Vec, epoch: int) -> None:
+        """Measure the epoch's figures and stop training if the early-stopping policy says so."""
+        if self.metrics is None or (not self.metrics.measures and self.metrics.policy is None):
+            return
+        loss = self.monitor.previous_loss if self.monitor is not None else None
+        evaluated, checked = self.metrics.evaluate(model, epoch, loss)
+        self.emit(evaluated)
+        if checked is None:
+            return
+        self.emit(checked)
+        if checked.stop and epoch < self.config.epochs:
+            logger.warning("early stopping after epoch %d: %s", epoch, checked.reason)
+            self.stop(f"early stopping: {checked.reason}")
 
     def _save_final(self, model: Word2Vec, epochs_completed: int) -> None:
         started = time.monotonic()

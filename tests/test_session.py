@@ -94,7 +94,8 @@ def test_events_arrive_in_order(lee_path: str, make_config: ConfigFactory) -> No
         "RunStarted",
         "VocabularyProgressed",
         "VocabularyBuilt",
-        *["EpochStarted", "EpochEnded"] * 3,
+        # The probes' neighbour stability is measured after every epoch.
+        *["EpochStarted", "EpochEnded", "EpochEvaluated"] * 3,
         "ModelSaved",
         "RunFinished",
     ]

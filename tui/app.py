@@ -8,12 +8,15 @@ from datetime import datetime
 from typing import ClassVar, Protocol
 
 from gensim_tui.callbacks.events import (
+    EarlyStopChecked,
     EpochEnded,
+    EpochEvaluated,
     EpochProgressed,
     Event,
     LogRecorded,
     RunFailed,
     RunFinished,
+    RunStarted,
     VocabularyBuilt,
     VocabularyProgressed,
 )
@@ -25,10 +28,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.widgets import Footer, RichLog
+from textual.widgets import Footer, RichLog, Static
 
 from .epochs import EpochTable, Trends
 from .neighbours import NeighbourPanel, render_neighbours
+from .plot import LossPlot
 from .screens import HelpScreen, QuitScreen
 from .status import ProgressPanel, StatusBar, render_progress, render_status
 from .terminal import surviving_driver
@@ -85,6 +89,7 @@ class MonitorApp(App[int]):
         Binding("s", "stop", "Stop early"),
         Binding("q", "quit", "Quit"),
         Binding("l", "toggle_log", "Log"),
+        Binding("g", "toggle_plot", "Plot"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("ctrl+c", "interrupt", "Interrupt", show=False, priority=True),
     ]
@@ -116,15 +121,19 @@ class MonitorApp(App[int]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Trends(id="trends")
+                yield Static(id="decision")
                 yield EpochTable(id="epochs")
             with VerticalScroll(id="neighbours"):
                 yield NeighbourPanel()
+            yield LossPlot(id="plot")
         yield RichLog(id="log", max_lines=500, wrap=False, markup=False, highlight=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#neighbours").border_title = "neighbours"
         self.query_one("#log").border_title = "gensim log"
+        self.query_one(LossPlot).display = False
+        self.query_one("#decision").display = False
         self.query_one("#log").display = self.size.height >= SHORT_HEIGHT
         self._apply_size()
         for event in self.history:
@@ -161,12 +170,27 @@ class MonitorApp(App[int]):
     def apply_event(self, event: Event) -> None:
         """Update the view with *event* and redraw what it changed."""
         self.view.apply(event, self.clock())
+        if isinstance(event, RunStarted):
+            self.query_one(EpochTable).set_metrics(event.metrics)
         if isinstance(event, LogRecorded):
             self.query_one("#log", RichLog).write(_log_line(event))
             return
         if isinstance(event, EpochEnded):
             self.query_one(EpochTable).show_epoch(event)
             self._refresh_panels()
+            self._refresh_plot()
+        elif isinstance(event, EpochEvaluated):
+            self.query_one(EpochTable).show_evaluation(event)
+            stability = event.values.get("stability")
+            title = "neighbours" if stability is None else f"neighbours · {stability:.0%} unchanged"
+            self.query_one("#neighbours").border_title = title
+            self._refresh_plot()
+        elif isinstance(event, EarlyStopChecked):
+            self.query_one(EpochTable).mark_best(event.best_epoch)
+            decision = self.query_one("#decision", Static)
+            decision.update(Text(f"early stopping: {event.reason}", style="bold yellow" if event.stop else "dim"))
+            decision.display = True
+            self._refresh_plot()
         elif isinstance(event, VocabularyBuilt):
             self._refresh_panels()
         elif isinstance(event, RunFailed):
@@ -265,6 +289,23 @@ class MonitorApp(App[int]):
         self._quit_when_done = True
         if not self.view.state.active:
             self.close_with(1 if self.view.state is RunState.FAILED else 0)
+
+    def _refresh_plot(self) -> None:
+        view = self.view
+        training = [(row.epoch, row.loss) for row in view.rows if row.loss is not None]
+        heldout = [
+            (epoch, value)
+            for epoch, evaluated in sorted(view.evaluations.items())
+            if (value := evaluated.values.get("val_loss")) is not None
+        ]
+        best = view.decision.best_epoch if view.decision is not None else None
+        self.query_one(LossPlot).show(training, heldout, best)
+
+    def action_toggle_plot(self) -> None:
+        """Show the loss plot in place of the neighbours, or back."""
+        plot = self.query_one(LossPlot)
+        plot.display = not plot.display
+        self.query_one("#neighbours").display = not plot.display
 
     def action_toggle_log(self) -> None:
         """Show or hide gensim's log."""

@@ -112,6 +112,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="also copy the final model here (it is always saved in the run folder as word2vec.model)",
     )
     monitor.add_argument("--csv", metavar="PATH", help="also write the epoch table to this CSV file")
+    stopping = parser.add_argument_group("knowing when to stop")
+    stopping.add_argument(
+        "--holdout",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="keep this share of the sentences out of training and show their loss after each epoch (e.g. 0.05)",
+    )
+    stopping.add_argument("--validation", metavar="FILE", help="show the held-out loss of this separate corpus file")
+    stopping.add_argument(
+        "--eval-analogies", metavar="FILE", help="analogy accuracy after each epoch (questions-words format)"
+    )
+    stopping.add_argument(
+        "--eval-similarity",
+        metavar="FILE",
+        help="Spearman correlation on word pairs after each epoch (wordsim353 format)",
+    )
+    stopping.add_argument(
+        "--early-stop",
+        metavar="SETTINGS",
+        help="stop when a figure stops improving, e.g. monitor=val_loss,patience=3,min_delta=0.1%%,restore_best; "
+        "keys: monitor (loss, val_loss, analogy, similarity, stability), mode (min, max), min_delta (a number "
+        "or a percentage), patience, baseline, start_from_epoch, restore_best, stop_on_nan, divergence",
+    )
     runs = parser.add_argument_group("long runs")
     runs.add_argument(
         "--run-dir",
@@ -155,6 +179,9 @@ def _train(arguments: list[str]) -> int:
         return _fail("--hs 0 with --negative 0 leaves no training objective; set --negative 5 or --hs 1")
     if args.min_alpha > args.alpha:
         return _fail(f"--min-alpha {args.min_alpha} is above --alpha {args.alpha}; the learning rate only decreases")
+    problem = _check_stopping_options(args)
+    if problem is not None:
+        return _fail(problem)
 
     from gensim_tui.callbacks import CorpusError, OutputError, TrainingConfig
     from gensim_tui.callbacks.corpus import check_corpus
@@ -184,6 +211,11 @@ def _train(arguments: list[str]) -> int:
         dm=args.dm,
         dbow_words=args.dbow_words,
         corpus_file_mode=args.corpus_file_mode,
+        holdout=args.holdout,
+        validation=os.path.abspath(args.validation) if args.validation else None,
+        eval_analogies=os.path.abspath(args.eval_analogies) if args.eval_analogies else None,
+        eval_similarity=os.path.abspath(args.eval_similarity) if args.eval_similarity else None,
+        early_stop=args.early_stop,
         vector_size=args.vector_size,
         window=args.window,
         min_count=args.min_count,
@@ -234,6 +266,45 @@ def _read_standard_input(run_path: str, headless: bool) -> tuple[str, bool]:
     if not headless and not reattach_terminal():
         headless = True
     return path, headless
+
+
+def _check_stopping_options(args: argparse.Namespace) -> str | None:
+    """Return a one-line problem with the evaluation and early-stopping options, or None."""
+    if args.holdout and args.validation:
+        return "give --holdout or --validation, not both"
+    if (args.holdout or args.validation) and args.model == "doc2vec":
+        return "the held-out loss is computed for word2vec and fasttext, not doc2vec"
+    if (args.holdout or args.validation) and args.corpus_file_mode:
+        return "--holdout and --validation need the iterable reader; leave out --corpus-file-mode"
+    from gensim_tui.callbacks.corpus import CorpusError, check_corpus
+    from gensim_tui.callbacks.epoch_metrics import parse_early_stop
+    from gensim_tui.callbacks.evaluation import AnalogyEvaluation, EvaluationFileError, SimilarityEvaluation
+
+    try:
+        if args.validation:
+            check_corpus(args.validation)
+        if args.eval_analogies:
+            AnalogyEvaluation(args.eval_analogies)
+        if args.eval_similarity:
+            SimilarityEvaluation(args.eval_similarity)
+    except (CorpusError, EvaluationFileError) as error:
+        return str(error)
+    if not args.early_stop:
+        return None
+    try:
+        policy = parse_early_stop(args.early_stop)
+    except (ValueError, TypeError) as error:
+        return f"invalid --early-stop {args.early_stop!r}: {error}"
+    needs = {
+        "val_loss": (args.holdout or args.validation, "--holdout or --validation"),
+        "analogy": (args.eval_analogies, "--eval-analogies"),
+        "similarity": (args.eval_similarity, "--eval-similarity"),
+        "loss": (args.model == "word2vec" and not args.corpus_file_mode, "word2vec trained without --corpus-file-mode"),
+    }
+    given, option = needs.get(policy.monitor, (True, ""))
+    if not given:
+        return f"--early-stop monitor={policy.monitor} needs {option}"
+    return None
 
 
 def _resume(arguments: list[str]) -> int:
@@ -346,6 +417,13 @@ def _integer(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+
+
+def _fraction(text: str) -> float:
+    value = _float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return value
 
 
 def _positive_float(text: str) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gensim_tui.callbacks.events import EpochEnded
+from gensim_tui.callbacks.events import EpochEnded, EpochEvaluated
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -20,6 +20,21 @@ COLUMNS = (
     ("elapsed", "elapsed"),
     ("alpha", "alpha"),
 )
+
+
+METRIC_COLUMNS = {"val_loss": "val loss", "analogy": "analogy", "similarity": "sim ρ", "stability": "stable"}
+"""Columns of the figures measured after each epoch, shown once the first one arrives."""
+
+
+def metric_text(name: str, value: float | None) -> str:
+    """Format one measured figure: losses as numbers, accuracy and overlap as percentages."""
+    if value is None:
+        return formatting.NOT_MEASURED
+    if name in ("analogy", "stability"):
+        return f"{value:.1%}"
+    if name == "similarity":
+        return f"{value:.3f}"
+    return formatting.loss(value)
 
 
 def epoch_cells(row: EpochEnded) -> tuple[Text, ...]:
@@ -50,7 +65,19 @@ class EpochTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for key, label in COLUMNS:
+        self.set_metrics(())
+
+    def set_metrics(self, metrics: tuple[str, ...]) -> None:
+        """Lay out the columns, the measured figures right after the loss change; only before the first row."""
+        if self.row_count:
+            return
+        self.clear(columns=True)
+        self._metrics = tuple(name for name in metrics if name in METRIC_COLUMNS)
+        for key, label in COLUMNS[:4]:
+            self.add_column(Text(label, justify="right"), key=key)
+        for name in self._metrics:
+            self.add_column(Text(METRIC_COLUMNS[name], justify="right"), key=name)
+        for key, label in COLUMNS[4:]:
             self.add_column(Text(label, justify="right"), key=key)
 
     def show_epoch(self, row: EpochEnded) -> None:
@@ -58,11 +85,34 @@ class EpochTable(DataTable[Text]):
         key = str(row.epoch)
         cells = epoch_cells(row)
         if key in self.rows:
-            for (column, _label), cell in zip(COLUMNS, cells, strict=False):
+            for (column, _label), cell in zip(COLUMNS, cells, strict=True):
                 self.update_cell(key, column, cell)
             return
-        self.add_row(*cells, key=key)
+        waiting = tuple(Text(formatting.NOT_MEASURED, justify="right") for _name in self._metrics)
+        self.add_row(*cells[:4], *waiting, *cells[4:], key=key)
         self.move_cursor(row=self.row_count - 1)
+
+    def show_evaluation(self, evaluated: EpochEvaluated) -> None:
+        """Fill the epoch's row with the measured figures that have a column."""
+        key = str(evaluated.epoch)
+        if key not in self.rows:
+            return
+        for name in self._metrics:
+            if name in evaluated.values:
+                self.update_cell(key, name, Text(metric_text(name, evaluated.values[name]), justify="right"))
+
+    _metrics: tuple[str, ...] = ()
+
+    def mark_best(self, epoch: int | None) -> None:
+        """Mark the best epoch by the early-stopping policy with a star, and only that one."""
+        if self._best == epoch:
+            return
+        for previous, text in ((self._best, ""), (epoch, " ★")):
+            if previous is not None and str(previous) in self.rows:
+                self.update_cell(str(previous), "epoch", Text(f"{previous}{text}", justify="right"))
+        self._best = epoch
+
+    _best: int | None = None
 
 
 class Trends(Vertical):

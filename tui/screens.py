@@ -19,6 +19,7 @@ HELP_TEXT = """\
 | `s` | stop early: end the current epoch now, save the model |
 | `q` | quit: while training, asks first, then stops and saves |
 | `l` | show or hide gensim's log |
+| `g` | show the loss plot in place of the neighbours, or back |
 | `ctrl+c` | stop, save a checkpoint and exit with status 130; press it again to leave at once |
 | `?` | this help; `escape` closes it |
 

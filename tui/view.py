@@ -13,7 +13,9 @@ from enum import Enum
 
 from gensim_tui.callbacks.events import (
     CheckpointSaved,
+    EarlyStopChecked,
     EpochEnded,
+    EpochEvaluated,
     EpochProgressed,
     EpochStarted,
     Event,
@@ -83,6 +85,10 @@ class RunView:
     finished: RunFinished | None = None
     failure: RunFailed | None = None
     stop_reason: str | None = None
+    evaluations: dict[int, EpochEvaluated] = field(default_factory=dict)
+    """Figures measured after each epoch, by epoch."""
+    decision: EarlyStopChecked | None = None
+    """The early-stopping policy's latest look at the figures."""
 
     def apply(self, event: Event, now: float) -> None:
         """Update the view with *event*, received at clock reading *now*."""
@@ -157,6 +163,10 @@ class RunView:
             self.elapsed_at = None
         elif isinstance(event, LogRecorded):
             self.log.append(event)
+        elif isinstance(event, EpochEvaluated):
+            self.evaluations[event.epoch] = event
+        elif isinstance(event, EarlyStopChecked):
+            self.decision = event
 
     def _apply_epoch_ended(self, event: EpochEnded, now: float) -> None:
         if self.rows and self.rows[-1].epoch >= event.epoch:

@@ -1,0 +1,134 @@
+"""Per-epoch figures beyond the training loss, and the early-stopping decision on them.
+
+The session builds one ``EpochMetrics`` from its config; after every epoch it
+measures each figure the user asked for, sends them as one EpochEvaluated
+event, and lets the early-stopping policy decide.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .config import TrainingConfig
+from .early_stopping import EarlyStoppingPolicy, copy_weights, restore_weights
+from .evaluation import AnalogyEvaluation, NeighbourStability, SimilarityEvaluation
+from .events import EarlyStopChecked, EpochEvaluated
+from .heldout import HeldOutLoss, SplitCorpus, is_heldout, validation_corpus
+
+HOLDOUT_SEED = 0
+"""Seed of the held-out split; fixed so a resumed run holds out the same sentences."""
+
+
+class TrainingStream:
+    """What gensim trains on: the corpus less its held-out sentences, with a prefix skipped once.
+
+    The held-out decision is made on each sentence's index in the full corpus,
+    so it is the same on every pass; ``skip_words`` counts only trained words,
+    which is how a resumed run finds where an interrupted epoch stopped.
+    """
+
+    def __init__(self, source: Iterable[Any], holdout: float) -> None:
+        self.source = source
+        self.holdout = holdout
+        self.skip_words = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        skip, self.skip_words = self.skip_words, 0
+        holdout = self.holdout
+        for index, item in enumerate(self.source):
+            if holdout and is_heldout(index, holdout, HOLDOUT_SEED):
+                continue
+            if skip > 0:
+                skip -= len(item.words if hasattr(item, "words") else item)
+                continue
+            yield item
+
+
+def parse_early_stop(spec: str) -> EarlyStoppingPolicy:
+    """Build a policy from ``monitor=val_loss,patience=3,min_delta=0.1%,restore_best,...``.
+
+    Keys: monitor, mode, min_delta (a number, or a percentage for a relative
+    delta), patience, baseline, start_from_epoch, restore_best, stop_on_nan,
+    divergence. Raises ValueError naming the bad part.
+    """
+    values: dict[str, Any] = {}
+    for part in filter(None, (piece.strip() for piece in spec.split(","))):
+        key, _, text = part.partition("=")
+        key = key.strip()
+        text = text.strip()
+        if key in ("restore_best", "stop_on_nan"):
+            values[key] = text.lower() not in ("0", "false", "no", "off")
+        elif key in ("monitor", "mode"):
+            values[key] = text
+        elif key == "min_delta":
+            values["relative"] = text.endswith("%")
+            values[key] = float(text.rstrip("%")) / (100.0 if values["relative"] else 1.0)
+        elif key in ("patience", "start_from_epoch"):
+            values[key] = int(text)
+        elif key in ("baseline", "divergence"):
+            values[key] = float(text)
+        else:
+            raise ValueError(f"unknown early-stopping setting {key!r} in {spec!r}")
+    return EarlyStoppingPolicy(**values)
+
+
+class EpochMetrics:
+    """The figures a run measures after each epoch, and its early-stopping policy."""
+
+    def __init__(self, config: TrainingConfig, corpus: Iterable[Any], probes: tuple[str, ...]) -> None:
+        self.measures: dict[str, Any] = {}
+        if config.holdout:
+            self.measures["val_loss"] = HeldOutLoss(SplitCorpus(corpus, config.holdout, HOLDOUT_SEED, "heldout"))
+        elif config.validation:
+            self.measures["val_loss"] = HeldOutLoss(validation_corpus(config.validation))
+        if config.eval_analogies:
+            self.measures["analogy"] = AnalogyEvaluation(config.eval_analogies)
+        if config.eval_similarity:
+            self.measures["similarity"] = SimilarityEvaluation(config.eval_similarity)
+        if probes:
+            self.measures["stability"] = NeighbourStability(probes, config.topn)
+        self.policy = parse_early_stop(config.early_stop) if config.early_stop else None
+        self._best_weights: dict[str, Any] | None = None
+        self.best_epoch: int | None = None
+
+    def evaluate(self, model: Any, epoch: int, loss: float | None) -> tuple[EpochEvaluated, EarlyStopChecked | None]:
+        """Measure every figure for *epoch*, then let the policy decide; return both events."""
+        values: dict[str, float | None] = {"loss": loss}
+        seconds: dict[str, float] = {}
+        for name, measure in self.measures.items():
+            started = time.perf_counter()
+            value = measure.measure(model)
+            seconds[name] = time.perf_counter() - started
+            values[name] = None if value is None else float(value)
+        evaluated = EpochEvaluated(epoch, values, seconds)
+        if self.policy is None:
+            return evaluated, None
+        decision = self.policy.observe(epoch, values.get(self.policy.monitor))
+        if decision.improved and self.policy.restore_best:
+            self._best_weights = copy_weights(model)
+            self.best_epoch = epoch
+        checked = EarlyStopChecked(
+            epoch=epoch,
+            monitor=self.policy.monitor,
+            value=values.get(self.policy.monitor),
+            stop=decision.stop,
+            best_epoch=decision.best_epoch,
+            best_value=decision.best_value,
+            reason=decision.reason,
+        )
+        return evaluated, checked
+
+    def restore_best(self, model: Any) -> int | None:
+        """Put back the best epoch's weights if the policy asks for it; return that epoch or None."""
+        if self._best_weights is None or self.best_epoch is None:
+            return None
+        restore_weights(model, self._best_weights)
+        return self.best_epoch
+
+
+def is_number(value: float | None) -> bool:
+    """Return True for a finite number."""
+    return value is not None and math.isfinite(value)
