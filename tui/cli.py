@@ -12,12 +12,14 @@ import sys
 import time
 from collections.abc import Sequence
 
+from . import option_types
+
 PROG = "gensim-tui"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser; option names are gensim's parameter names."""
-    parser = argparse.ArgumentParser(
+    parser = option_types.OneLineParser(
         prog=PROG,
         description=(
             "Train a gensim Word2Vec model on CORPUS under a live terminal monitor: "
@@ -43,13 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model = parser.add_argument_group("parameters of all models (gensim's names and defaults)")
     model.add_argument(
-        "--vector-size", type=_positive, default=100, help="dimensions of the word vectors (default 100)"
+        "--vector-size", type=option_types.positive, default=100, help="dimensions of the word vectors (default 100)"
     )
     model.add_argument(
-        "--window", type=_positive, default=5, help="max distance between centre and context word (default 5)"
+        "--window",
+        type=option_types.positive,
+        default=5,
+        help="max distance between centre and context word (default 5)",
     )
     model.add_argument(
-        "--min-count", type=_positive, default=5, help="ignore words with a lower total count (default 5)"
+        "--min-count", type=option_types.positive, default=5, help="ignore words with a lower total count (default 5)"
     )
     model.add_argument(
         "--sg",
@@ -60,36 +65,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     model.add_argument("--hs", type=int, choices=(0, 1), default=0, help="1 for hierarchical softmax (default 0)")
     model.add_argument(
-        "--negative", type=_non_negative, default=5, help="noise words per positive sample, 0 for none (default 5)"
+        "--negative",
+        type=option_types.non_negative,
+        default=5,
+        help="noise words per positive sample, 0 for none (default 5)",
     )
     model.add_argument(
         "--sample",
-        type=_non_negative_float,
+        type=option_types.non_negative_float,
         default=1e-3,
         help="downsampling threshold for frequent words (default 0.001)",
     )
-    model.add_argument("--alpha", type=_positive_float, default=0.025, help="initial learning rate (default 0.025)")
     model.add_argument(
-        "--min-alpha", type=_non_negative_float, default=0.0001, help="final learning rate (default 0.0001)"
+        "--alpha", type=option_types.positive_float, default=0.025, help="initial learning rate (default 0.025)"
     )
-    model.add_argument("--epochs", type=_positive, default=5, help="passes over the corpus (default 5)")
     model.add_argument(
-        "--workers", type=_positive, default=os.cpu_count() or 1, help="worker threads (default: the number of cores)"
+        "--min-alpha", type=option_types.non_negative_float, default=0.0001, help="final learning rate (default 0.0001)"
+    )
+    model.add_argument("--epochs", type=option_types.positive, default=5, help="passes over the corpus (default 5)")
+    model.add_argument(
+        "--workers",
+        type=option_types.positive,
+        default=os.cpu_count() or 1,
+        help="worker threads (default: the number of cores)",
     )
     model.add_argument("--seed", type=int, default=1, help="seed of the random number generator (default 1)")
     model.add_argument(
         "--max-vocab-size",
-        type=_positive,
+        type=option_types.positive,
         default=None,
         help="prune the vocabulary scan to this many words (default: no limit)",
     )
     fasttext = parser.add_argument_group("FastText parameters")
-    fasttext.add_argument("--min-n", type=_positive, default=3, help="shortest character n-gram (default 3)")
     fasttext.add_argument(
-        "--max-n", type=_non_negative, default=6, help="longest character n-gram, 0 for none (default 6)"
+        "--min-n", type=option_types.positive, default=3, help="shortest character n-gram (default 3)"
     )
     fasttext.add_argument(
-        "--bucket", type=_positive, default=2_000_000, help="hash buckets for n-grams (default 2000000)"
+        "--max-n", type=option_types.non_negative, default=6, help="longest character n-gram, 0 for none (default 6)"
+    )
+    fasttext.add_argument(
+        "--bucket", type=option_types.positive, default=2_000_000, help="hash buckets for n-grams (default 2000000)"
     )
     doc2vec = parser.add_argument_group("Doc2Vec parameters")
     doc2vec.add_argument("--dm", type=int, choices=(0, 1), default=1, help="1 for PV-DM, 0 for PV-DBOW (default 1)")
@@ -105,7 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="word whose neighbours are shown after each epoch; repeat for more "
         "(default: a few picked from the vocabulary)",
     )
-    monitor.add_argument("--topn", type=_positive, default=5, help="neighbours shown per probe word (default 5)")
+    monitor.add_argument(
+        "--topn", type=option_types.positive, default=5, help="neighbours shown per probe word (default 5)"
+    )
     monitor.add_argument(
         "--output",
         metavar="PATH",
@@ -115,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     stopping = parser.add_argument_group("knowing when to stop")
     stopping.add_argument(
         "--holdout",
-        type=_fraction,
+        type=option_types.fraction,
         default=0.0,
         metavar="FRACTION",
         help="keep this share of the sentences out of training and show their loss after each epoch (e.g. 0.05)",
@@ -144,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runs.add_argument(
         "--checkpoint-every",
-        type=_positive,
+        type=option_types.positive,
         default=1,
         metavar="N",
         help="write a checkpoint every N epochs (default 1)",
@@ -179,7 +196,7 @@ def _train(arguments: list[str]) -> int:
         return _fail("--hs 0 with --negative 0 leaves no training objective; set --negative 5 or --hs 1")
     if args.min_alpha > args.alpha:
         return _fail(f"--min-alpha {args.min_alpha} is above --alpha {args.alpha}; the learning rate only decreases")
-    problem = _check_stopping_options(args)
+    problem = option_types.check_stopping_options(args)
     if problem is not None:
         return _fail(problem)
 
@@ -268,47 +285,8 @@ def _read_standard_input(run_path: str, headless: bool) -> tuple[str, bool]:
     return path, headless
 
 
-def _check_stopping_options(args: argparse.Namespace) -> str | None:
-    """Return a one-line problem with the evaluation and early-stopping options, or None."""
-    if args.holdout and args.validation:
-        return "give --holdout or --validation, not both"
-    if (args.holdout or args.validation) and args.model == "doc2vec":
-        return "the held-out loss is computed for word2vec and fasttext, not doc2vec"
-    if (args.holdout or args.validation) and args.corpus_file_mode:
-        return "--holdout and --validation need the iterable reader; leave out --corpus-file-mode"
-    from gensim_tui.callbacks.corpus import CorpusError, check_corpus
-    from gensim_tui.callbacks.epoch_metrics import parse_early_stop
-    from gensim_tui.callbacks.evaluation import AnalogyEvaluation, EvaluationFileError, SimilarityEvaluation
-
-    try:
-        if args.validation:
-            check_corpus(args.validation)
-        if args.eval_analogies:
-            AnalogyEvaluation(args.eval_analogies)
-        if args.eval_similarity:
-            SimilarityEvaluation(args.eval_similarity)
-    except (CorpusError, EvaluationFileError) as error:
-        return str(error)
-    if not args.early_stop:
-        return None
-    try:
-        policy = parse_early_stop(args.early_stop)
-    except (ValueError, TypeError) as error:
-        return f"invalid --early-stop {args.early_stop!r}: {error}"
-    needs = {
-        "val_loss": (args.holdout or args.validation, "--holdout or --validation"),
-        "analogy": (args.eval_analogies, "--eval-analogies"),
-        "similarity": (args.eval_similarity, "--eval-similarity"),
-        "loss": (args.model == "word2vec" and not args.corpus_file_mode, "word2vec trained without --corpus-file-mode"),
-    }
-    given, option = needs.get(policy.monitor, (True, ""))
-    if not given:
-        return f"--early-stop monitor={policy.monitor} needs {option}"
-    return None
-
-
 def _resume(arguments: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = option_types.OneLineParser(
         prog=f"{PROG} resume",
         description="Continue an interrupted or stopped run from its last checkpoint to the planned epochs.",
     )
@@ -351,7 +329,7 @@ def _resume(arguments: list[str]) -> int:
 
 
 def _watch(arguments: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = option_types.OneLineParser(
         prog=f"{PROG} watch",
         description=(
             "Show the screen of a run trained by another process, or replay a finished one; "
@@ -396,52 +374,3 @@ def _corpus_stem(corpus: str) -> str:
 def _fail(message: str, status: int = 2) -> int:
     print(f"{PROG}: error: {message}", file=sys.stderr)
     return status
-
-
-def _positive(text: str) -> int:
-    value = _integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
-
-
-def _fraction(text: str) -> float:
-    value = _float(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = _float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
-
-
-def _float(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
