@@ -69,7 +69,7 @@ def event_from_json(line: str) -> Event:
     # JSON has no tuples, and nested dataclasses come back as plain objects.
     if cls is event_types.EpochEnded:
         record["probes"] = [_probe_from_dict(item) for item in record["probes"]]
-    for key in ("probes", "probe_counts"):
+    for key in ("probes", "probe_counts", "metrics"):
         if isinstance(record.get(key), list):
             record[key] = tuple(record[key])
     event: Event = cls(**record)
@@ -78,7 +78,15 @@ def event_from_json(line: str) -> Event:
 
 def _probe_from_dict(item: dict[str, Any]) -> ProbeNeighbours:
     neighbours = tuple(Neighbour(**neighbour) for neighbour in item["neighbours"])
-    return ProbeNeighbours(item["probe"], neighbours, item["count"], item["in_vocabulary"])
+    # Logs written before document probes existed have no kind or excerpt.
+    return ProbeNeighbours(
+        item["probe"],
+        neighbours,
+        item["count"],
+        item["in_vocabulary"],
+        kind=item.get("kind", "word"),
+        excerpt=item.get("excerpt", ""),
+    )
 
 
 class RunLogWriter:

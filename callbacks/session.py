@@ -237,6 +237,7 @@ class TrainingSession:
             epochs_before,
             carry,
             loss_measured=config.loss_measured,
+            whole_epochs=config.corpus_file_mode,
         )
         monitor.after_epoch = self._after_epoch
         self.metrics = EpochMetrics(config, corpus, tuple(probes) if word_vectors_trained(model) else ())

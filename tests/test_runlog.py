@@ -13,7 +13,9 @@ import pytest
 from gensim_tui.callbacks import runlog
 from gensim_tui.callbacks.events import (
     CheckpointSaved,
+    EarlyStopChecked,
     EpochEnded,
+    EpochEvaluated,
     EpochProgressed,
     EpochStarted,
     Event,
@@ -81,6 +83,10 @@ ONE_OF_EACH: list[Event] = [
     progress(),
     epoch_ended(),
     epoch_ended(epoch=1, loss=None),
+    EpochEvaluated(2, {"loss": 1234.5, "val_loss": 2.5, "analogy": None}, {"val_loss": 0.04, "analogy": 1.5}),
+    EarlyStopChecked(
+        2, "val_loss", 2.5, False, 1, 2.4, "val_loss did not improve by 0.1% for 1 epoch; best was epoch 1"
+    ),
     Paused(2, 3.5),
     Resumed(2, 12.0),
     StopRequested(2, "interrupted by SIGINT"),

@@ -213,9 +213,10 @@ def _train(arguments: list[str]) -> int:
         if args.corpus == "-":
             args.corpus, headless = _read_standard_input(run_path, headless)
         check_corpus(args.corpus)
-        for path in (args.output, args.csv):
-            if path:
-                check_output(path)
+        if args.output:
+            check_output(args.output)
+        if args.csv:
+            check_output(args.csv, "the epoch table", "--csv")
     except (CorpusError, OutputError) as error:
         return _fail(str(error), status=1)
     config = TrainingConfig(
@@ -271,8 +272,12 @@ def _read_standard_input(run_path: str, headless: bool) -> tuple[str, bool]:
     epoch. Afterwards the keys must come from the terminal, so standard input is
     pointed at it; without one, the run goes on headless.
     """
+    from gensim_tui.callbacks.corpus import CorpusError
     from gensim_tui.callbacks.corpus_copy import reattach_terminal, spool_stdin
 
+    if sys.stdin.isatty():
+        # Checked before the run folder is made, so a mistake leaves no empty folder.
+        raise CorpusError("standard input is a terminal; pipe a corpus into gensim-tui or give a file")
     os.makedirs(run_path, mode=0o700, exist_ok=True)
 
     def progressed(copied: int) -> None:

@@ -7,13 +7,14 @@ import time
 
 from gensim_tui.callbacks.events import (
     CheckpointSaved,
+    EarlyStopChecked,
     EpochEnded,
+    EpochEvaluated,
     EpochProgressed,
     Event,
     ModelSaved,
     Paused,
     Resumed,
-    RunFailed,
     RunFinished,
     RunResumed,
     RunStarted,
@@ -101,8 +102,14 @@ class ConsoleReporter:
             if event.stopped_early:
                 return f"stopped early after epoch {event.epochs_completed} of {event.epochs}"
             return f"finished {event.epochs_completed} epochs in {formatting.duration(event.elapsed_seconds)}"
-        if isinstance(event, RunFailed):
-            return f"error: {event.message}"
+        if isinstance(event, EpochEvaluated):
+            figures = [
+                f"{name} {value:.4g}" for name, value in event.values.items() if name != "loss" and value is not None
+            ]
+            return f"  after epoch {event.epoch}: {', '.join(figures)}" if figures else None
+        if isinstance(event, EarlyStopChecked) and event.stop:
+            return f"early stopping: {event.reason}"
+        # A failure is printed once, on standard error, when the run ends.
         return None
 
 

@@ -45,14 +45,14 @@ def loss(value: float | None) -> str:
     """Format a loss with five significant digits, or the not-measured mark."""
     if value is None:
         return NOT_MEASURED
-    return f"{value:.5g}" if abs(value) < 1e5 else f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def signed(value: float | None) -> str:
     """Format a change with an explicit sign."""
     if value is None:
         return NOT_MEASURED
-    return f"{value:+,.0f}" if abs(value) >= 100 else f"{value:+.3g}"
+    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.4g}"
 
 
 def percent(value: float | None) -> str:

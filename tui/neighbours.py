@@ -41,7 +41,7 @@ def render_neighbours(probes: Sequence[ProbeNeighbours], min_count: int | None) 
             else:
                 line.append(neighbour.word)
             # A no-break space keeps each word beside its similarity when lines wrap.
-            line.append(f"\u00a0{neighbour.similarity:.2f}", style="dim")
+            line.append(f"\u00a0{neighbour.similarity:.3f}", style="dim")
         table.add_row(probe.probe, line)
     return table
 
@@ -57,7 +57,7 @@ def _document_line(probe: ProbeNeighbours) -> Text:
         line.append("\n")
         style = "bold green" if neighbour.is_new else ""
         line.append(("+" if neighbour.is_new else " ") + neighbour.word, style=style)
-        line.append(f" {neighbour.similarity:.2f} ", style="dim")
+        line.append(f" {neighbour.similarity:.3f} ", style="dim")
         line.append(_quote(neighbour.excerpt, 40), style="italic dim")
     return line
 
