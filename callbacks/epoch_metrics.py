@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import TrainingConfig
-from .early_stopping import EarlyStoppingPolicy, copy_weights, restore_weights
+from .early_stopping import MONITORS, EarlyStoppingPolicy, copy_weights, restore_weights
 from .evaluation import AnalogyEvaluation, NeighbourStability, SimilarityEvaluation
 from .events import EarlyStopChecked, EpochEvaluated
 from .heldout import HeldOutLoss, SplitCorpus, is_heldout, validation_corpus
@@ -65,14 +65,38 @@ def parse_early_stop(spec: str) -> EarlyStoppingPolicy:
             values[key] = text
         elif key == "min_delta":
             values["relative"] = text.endswith("%")
-            values[key] = float(text.rstrip("%")) / (100.0 if values["relative"] else 1.0)
+            values[key] = _number(key, text.rstrip("%"), float) / (100.0 if values["relative"] else 1.0)
         elif key in ("patience", "start_from_epoch"):
-            values[key] = int(text)
+            values[key] = _number(key, text, int)
         elif key in ("baseline", "divergence"):
-            values[key] = float(text)
+            values[key] = _number(key, text, float)
         else:
-            raise ValueError(f"unknown early-stopping setting {key!r} in {spec!r}")
+            raise ValueError(f"unknown setting {key!r}; the settings are {', '.join(SETTINGS)}")
+    monitor = values.get("monitor", "val_loss")
+    if monitor not in MONITORS:
+        raise ValueError(f"unknown monitor {monitor!r}; choose one of {', '.join(MONITORS)}")
     return EarlyStoppingPolicy(**values)
+
+
+SETTINGS = (
+    "monitor",
+    "mode",
+    "min_delta",
+    "patience",
+    "baseline",
+    "start_from_epoch",
+    "restore_best",
+    "stop_on_nan",
+    "divergence",
+)
+
+
+def _number(key: str, text: str, kind: type[int] | type[float]) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        noun = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{key} must be {noun}, not {text!r}") from None
 
 
 class EpochMetrics:

@@ -217,6 +217,10 @@ class RunFinished:
     """Where the model was saved; None when training stopped before the first epoch."""
     elapsed_seconds: float
     words_trained: int
+    restored_epoch: int | None = None
+    """The epoch whose weights the early-stopping policy put back into the saved model, if any."""
+    stop_reason: str | None = None
+    """Why training stopped early, if it did."""
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,7 @@ class TrainingSession:
         self._checkpoints: CheckpointWriter | None = None
         self._plain_corpus: str | None = None
         self.metrics: EpochMetrics | None = None
+        self._stop_reason: str | None = None
 
     def emit(self, event: Event) -> None:
         """Send *event* to every sink; a sink that raises is dropped, and training goes on.
@@ -145,6 +146,7 @@ class TrainingSession:
         if self._done or not self.control.request_stop():
             return False
         logger.warning("stop requested in epoch %d: %s", self._epoch(), reason)
+        self._stop_reason = reason
         self.emit(StopRequested(self._epoch(), reason))
         return True
 
@@ -274,6 +276,8 @@ class TrainingSession:
             output=self.copy_to or config.output,
             elapsed_seconds=elapsed,
             words_trained=monitor.words_trained,
+            restored_epoch=restored,
+            stop_reason=self._stop_reason,
         )
 
     def _segments(self, epochs_before: int, words_into_epoch: int, total_words: int) -> list[_Segment]:

@@ -59,7 +59,8 @@ def build_vocabulary(
         suggestion = ranked[min(len(ranked), 50) - 1]
         raise CorpusError(
             f"no word occurs at least {min_count} times (min_count): the corpus has "
-            f"{len(raw_counts)} distinct words and the most frequent occurs {ranked[0]} times; "
+            f"{len(raw_counts)} distinct words and the most frequent occurs {ranked[0]} "
+            f"{'time' if ranked[0] == 1 else 'times'}; "
             f"try --min-count {suggestion}"
         )
     probes = config.probes

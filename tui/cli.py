@@ -126,7 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     monitor.add_argument(
         "--output",
         metavar="PATH",
-        help="also copy the final model here (it is always saved in the run folder as word2vec.model)",
+        help="also copy the final model here (it is always saved in the run folder as word2vec.model, "
+        "fasttext.model or doc2vec.model)",
     )
     monitor.add_argument("--csv", metavar="PATH", help="also write the epoch table to this CSV file")
     stopping = parser.add_argument_group("knowing when to stop")

@@ -37,12 +37,14 @@ def check_stopping_options(args: argparse.Namespace) -> str | None:
             SimilarityEvaluation(args.eval_similarity)
     except (CorpusError, EvaluationFileError) as error:
         return str(error)
+    if any(not probe.strip() for probe in args.probe):
+        return "--probe needs a word; an empty one was given"
     if not args.early_stop:
         return None
     try:
         policy = parse_early_stop(args.early_stop)
     except (ValueError, TypeError) as error:
-        return f"invalid --early-stop {args.early_stop!r}: {error}"
+        return f"invalid --early-stop: {error}"
     needs = {
         "val_loss": (args.holdout or args.validation, "--holdout or --validation"),
         "analogy": (args.eval_analogies, "--eval-analogies"),

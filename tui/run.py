@@ -188,6 +188,10 @@ def print_summary(recorder: EventRecorder, out: Console, err: Console, run_dir: 
             err.print(f"the last complete checkpoint is {result.saved_output}", markup=False, soft_wrap=True)
     else:
         err.print("gensim-tui: error: training did not finish; no model was saved")
+    if isinstance(result, RunFinished) and result.stop_reason:
+        out.print(f"why: {result.stop_reason}", markup=False)
+    if isinstance(result, RunFinished) and result.restored_epoch is not None:
+        out.print(f"the saved model holds the weights of epoch {result.restored_epoch}, the best one", markup=False)
     if run_dir is not None:
         out.print(f"run folder: {run_dir.path}", markup=False)
         if isinstance(result, RunFinished) and result.stopped_early and result.epochs_completed < result.epochs:

@@ -53,7 +53,9 @@ def render_status(view: RunView, now: float) -> RenderableType:
     eta = view.eta(now)
     if eta is not None:
         state.append(f"  ETA {formatting.duration(eta)}")
-    if view.state is RunState.FAILED and view.failure is not None:
+    if view.orphaned:
+        state.append("  no process trains this run any more; continue it with gensim-tui resume", style="yellow")
+    elif view.state is RunState.FAILED and view.failure is not None:
         state.append(f"  {view.failure.message}", style="red")
     elif view.saved is not None:
         state.append(f"  saved {view.saved.path}", style="dim")

@@ -89,6 +89,8 @@ class RunView:
     """Figures measured after each epoch, by epoch."""
     decision: EarlyStopChecked | None = None
     """The early-stopping policy's latest look at the figures."""
+    orphaned: bool = False
+    """True when the run log stops mid-training and no process trains the run any more."""
 
     def apply(self, event: Event, now: float) -> None:
         """Update the view with *event*, received at clock reading *now*."""
@@ -141,6 +143,7 @@ class RunView:
             if self.elapsed_at is None and self.epoch:
                 self.elapsed_at = now
         elif isinstance(event, RunResumed):
+            self.orphaned = False
             self.state = RunState.LOADING
             self.epoch = event.epochs_completed
             self.epochs = event.epochs
@@ -218,6 +221,6 @@ class RunView:
 
     def eta(self, now: float) -> float | None:
         """Estimated training seconds left, or None when unknown or no longer relevant."""
-        if self.state not in (RunState.TRAINING, RunState.PAUSED) or self.epoch <= 0:
+        if self.state not in (RunState.TRAINING, RunState.PAUSED) or self.epoch <= 0 or self.orphaned:
             return None
         return eta_seconds(self.elapsed_now(now), self.epoch, self.epochs, self.epoch_fraction)

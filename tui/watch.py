@@ -60,10 +60,12 @@ class WatchApp(MonitorApp):
 
     def _check_alive(self) -> None:
         self.refresh_bindings()
-        if self.view.state.active and not self.run_dir.is_running():
-            self.sub_title = "no process trains this run now; resume it with gensim-tui resume"
-        else:
-            self.sub_title = ""
+        orphaned = self.view.state.active and not self.run_dir.is_running()
+        if orphaned and not self.view.orphaned:
+            # The clock stops where the log stops; nothing trains any more.
+            self.view.elapsed = self.view.elapsed_now(self.clock())
+            self.view.elapsed_at = None
+        self.view.orphaned = orphaned
 
     def _follow(self) -> None:
         """Post each event of the run log as it appears; runs in a thread worker."""
