@@ -30,6 +30,35 @@ class Schedule:
         """Return the learning rate *position* epochs into the run."""
         return scheduled_alpha(self.alpha, self.min_alpha, self.epochs, position)
 
+    def segments(self, epochs_before: int, words_into_epoch: int, total_words: int) -> list[Segment]:
+        """Return the ``train()`` calls that continue the schedule after *epochs_before* epochs.
+
+        A run interrupted inside an epoch first finishes that epoch alone,
+        skipping the words already trained, with the learning rate going from
+        where it stood to the epoch's end value; the rest follows in one call.
+        Both are linear pieces of the same schedule.
+        """
+        segments = []
+        position = epochs_before
+        if words_into_epoch:
+            start = self.alpha_at(position + words_into_epoch / max(1, total_words))
+            segments.append(Segment(1, start, self.alpha_at(position + 1), words_into_epoch))
+            position += 1
+        if position < self.epochs:
+            segments.append(Segment(self.epochs - position, self.alpha_at(position), self.min_alpha, 0))
+        return segments
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One ``train()`` call of a run."""
+
+    epochs: int
+    start_alpha: float
+    end_alpha: float
+    skip_words: int
+    """Trained words to skip at the start of the first epoch."""
+
 
 @dataclass(frozen=True)
 class EpochCarry:

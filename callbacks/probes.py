@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from gensim.models import KeyedVectors
+from gensim.models import KeyedVectors, Word2Vec
 
+from .documents import TaggedCorpus
 from .events import Neighbour, ProbeNeighbours
+from .models import refresh_word_vectors, word_vectors_trained
+from .monitor import NeighbourReader
 
 AUTO_PROBES = 4
 
@@ -102,3 +105,29 @@ def document_neighbours_of(
             )
         )
     return tuple(results)
+
+
+def neighbour_reader(
+    model: Word2Vec,
+    probes: Sequence[str],
+    counts: Mapping[str, int],
+    documents: TaggedCorpus | None,
+    topn: int,
+) -> NeighbourReader:
+    """Return the function the monitor calls after each epoch to read the probes' neighbours."""
+    word_probes = tuple(probes) if word_vectors_trained(model) else ()
+    document_probes: tuple[int, ...] = ()
+    if documents is not None:
+        tags = sorted(documents.lengths) or list(range(len(model.dv)))
+        document_probes = tuple(tags[index] for index in pick_document_probes(len(tags)))
+
+    def read(trained: Word2Vec, previous: Mapping[str, ProbeNeighbours]) -> tuple[ProbeNeighbours, ...]:
+        refresh_word_vectors(trained)
+        found = neighbours_of(trained.wv, word_probes, counts, topn, previous)
+        if documents is not None:
+            found += document_neighbours_of(
+                trained.dv, document_probes, documents.excerpts, documents.lengths, topn, previous
+            )
+        return found
+
+    return read

@@ -7,8 +7,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from typing import Any
 
 from gensim.models import Word2Vec
@@ -27,7 +26,6 @@ from .events import (
     Event,
     ModelSaved,
     Paused,
-    ProbeNeighbours,
     Resumed,
     RunFailed,
     RunFinished,
@@ -36,9 +34,9 @@ from .events import (
     Sink,
     StopRequested,
 )
-from .models import create_model, load_model, refresh_word_vectors, word_vectors_trained
-from .monitor import EpochCarry, EpochMonitor, NeighbourReader, Schedule, TrainingStopped
-from .probes import document_neighbours_of, neighbours_of, pick_document_probes
+from .models import create_model, load_model, word_vectors_trained
+from .monitor import EpochCarry, EpochMonitor, Schedule, Segment, TrainingStopped
+from .probes import neighbour_reader
 from .rundir import Checkpoint, RunDirectory, RunDirError
 from .saving import OutputError, check_output, save_model
 from .vocabulary import build_vocabulary
@@ -47,16 +45,6 @@ logger = logging.getLogger("gensim_tui")
 
 PROGRESS_INTERVAL = 0.5
 """Seconds between two EpochProgressed events; bounds the event rate whatever the corpus."""
-
-
-@dataclass(frozen=True)
-class _Segment:
-    """One ``train()`` call: a resumed run first finishes its cut-short epoch alone."""
-
-    epochs: int
-    start_alpha: float
-    end_alpha: float
-    skip_words: int
 
 
 class TrainingSession:
@@ -235,7 +223,7 @@ class TrainingSession:
             self.ledger,
             self.control,
             self.schedule,
-            self._neighbour_reader(model, probes, counts, documents),
+            neighbour_reader(model, probes, counts, documents, config.topn),
             epochs_before,
             carry,
             loss_measured=config.loss_measured,
@@ -247,7 +235,7 @@ class TrainingSession:
             monitor.previous_loss = checkpoint.previous_loss
         self.monitor = monitor
         self.control.start_clock(elapsed_before)
-        segments = self._segments(epochs_before, carry.words, model.corpus_total_words)
+        segments = self.schedule.segments(epochs_before, carry.words, model.corpus_total_words)
         stopped = self._train(model, corpus, source, segments)
         if corpus.error is not None:
             raise CorpusError(f"reading {config.corpus} failed during epoch {monitor.epoch}: {corpus.error}")
@@ -280,45 +268,7 @@ class TrainingSession:
             stop_reason=self._stop_reason,
         )
 
-    def _segments(self, epochs_before: int, words_into_epoch: int, total_words: int) -> list[_Segment]:
-        schedule = self.schedule
-        segments = []
-        position = epochs_before
-        if words_into_epoch:
-            start = schedule.alpha_at(position + words_into_epoch / max(1, total_words))
-            segments.append(_Segment(1, start, schedule.alpha_at(position + 1), words_into_epoch))
-            position += 1
-        if position < schedule.epochs:
-            segments.append(_Segment(schedule.epochs - position, schedule.alpha_at(position), schedule.min_alpha, 0))
-        return segments
-
-    def _neighbour_reader(
-        self,
-        model: Word2Vec,
-        probes: Sequence[str],
-        counts: Mapping[str, int],
-        documents: TaggedCorpus | None,
-    ) -> NeighbourReader:
-        """Return the function the monitor calls after each epoch to read the probes' neighbours."""
-        topn = self.config.topn
-        word_probes = tuple(probes) if word_vectors_trained(model) else ()
-        document_probes: tuple[int, ...] = ()
-        if documents is not None:
-            tags = sorted(documents.lengths) or list(range(len(model.dv)))
-            document_probes = tuple(tags[index] for index in pick_document_probes(len(tags)))
-
-        def read(trained: Word2Vec, previous: Mapping[str, ProbeNeighbours]) -> tuple[ProbeNeighbours, ...]:
-            refresh_word_vectors(trained)
-            found = neighbours_of(trained.wv, word_probes, counts, topn, previous)
-            if documents is not None:
-                found += document_neighbours_of(
-                    trained.dv, document_probes, documents.excerpts, documents.lengths, topn, previous
-                )
-            return found
-
-        return read
-
-    def _train(self, model: Word2Vec, corpus: LineCorpus, source: Iterable[Any], segments: list[_Segment]) -> bool:
+    def _train(self, model: Word2Vec, corpus: LineCorpus, source: Iterable[Any], segments: list[Segment]) -> bool:
         """Run gensim's ``train()`` once per segment; return True if training was stopped early."""
         assert self.monitor is not None
         stopped = False
