@@ -32,18 +32,18 @@ _HOOK = "_do_train_job"
 _EPOCH_HOOK = "_do_train_epoch"
 
 
-class _BatchView:
-    """The model as one batch sees it: every attribute but the loss total is shared."""
+def batch_view(model: Word2Vec) -> Any:
+    """Return the model as one batch sees it: every attribute but the loss total is shared.
 
-    __slots__ = ("_model", "compute_loss", "running_training_loss")
-
-    def __init__(self, model: Word2Vec) -> None:
-        self._model = model
-        self.running_training_loss = 0.0
-        self.compute_loss = True
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._model, name)
+    The view is an instance of the model's own class holding a shallow copy of
+    its attributes, so gensim's trainers read them at full speed (they look up
+    ``model.wv`` once per word) while writing the batch's loss to the view.
+    """
+    view = object.__new__(type(model))
+    view.__dict__.update(model.__dict__)
+    view.running_training_loss = 0.0
+    view.compute_loss = True
+    return view
 
 
 class BatchLedger:
@@ -92,7 +92,7 @@ def batch_hook(
         control.wait_while_paused()
         if control.stop_requested:
             return 0, 0
-        view = _BatchView(model)
+        view = batch_view(model)
         effective, raw = train_job(view, sentences, alpha, inits)
         ledger.add(float(view.running_training_loss), effective, raw)
         if on_batch is not None:
@@ -139,7 +139,7 @@ def epoch_hook(model: Word2Vec, ledger: BatchLedger) -> Iterator[None]:
     train_epoch = type(model)._do_train_epoch
 
     def do_train_epoch(*args: Any, **kwargs: Any) -> tuple[int, int, int]:
-        view = _BatchView(model)
+        view = batch_view(model)
         examples, effective, raw = train_epoch(view, *args, **kwargs)
         ledger.add(float(view.running_training_loss), effective, raw)
         return examples, effective, raw

@@ -23,7 +23,7 @@ from gensim.models import Word2Vec
 from gensim.models.callbacks import CallbackAny2Vec
 from gensim.models.fasttext import FastTextKeyedVectors
 
-from .batches import BatchLedger, _BatchView
+from .batches import BatchLedger, batch_view
 from .evaluation import EpochMetric
 
 logger = logging.getLogger(__name__)
@@ -393,7 +393,7 @@ class EarlyStopping(CallbackAny2Vec):  # type: ignore[misc]
             if self._skipping:
                 # Raw words still count, so gensim's epoch totals match the corpus and it warns of nothing.
                 return 0, model._raw_word_count(sentences)
-            view = _BatchView(model)
+            view = batch_view(model)
             effective, raw = train_job(view, sentences, alpha, inits)
             loss = float(view.running_training_loss)
             self._ledger.add(loss, effective, raw)
