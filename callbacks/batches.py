@@ -33,7 +33,7 @@ _EPOCH_HOOK = "_do_train_epoch"
 
 
 def batch_view(model: Word2Vec) -> Any:
-    """Return the model as one batch sees it: every attribute but the loss total is shared.
+    """Return a view of *model* for one batch, sharing every attribute but the loss total.
 
     The view is an instance of the model's own class holding a shallow copy of
     its attributes, so gensim's trainers read them at full speed (they look up

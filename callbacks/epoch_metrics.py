@@ -26,8 +26,8 @@ class TrainingStream:
     """What gensim trains on: the corpus less its held-out sentences, with a prefix skipped once.
 
     The held-out decision is made on each sentence's index in the full corpus,
-    so it is the same on every pass; ``skip_words`` counts only trained words,
-    which is how a resumed run finds where an interrupted epoch stopped.
+    so it is the same on every pass. ``skip_words`` counts only trained words,
+    because that is how a resumed run finds where an interrupted epoch stopped.
     """
 
     def __init__(self, source: Iterable[Any], holdout: float) -> None:
@@ -146,7 +146,7 @@ class EpochMetrics:
         return evaluated, checked
 
     def restore_best(self, model: Any) -> int | None:
-        """Put back the best epoch's weights if the policy asks for it; return that epoch or None."""
+        """Put back the best epoch's weights when the policy has restore_best; return that epoch or None."""
         if self._best_weights is None or self.best_epoch is None:
             return None
         restore_weights(model, self._best_weights)
