@@ -31,12 +31,12 @@ _MIN_TOKENS = 3
 
 
 class CorpusUnavailable(Exception):
-    """No corpus can be found or built; the message says what to install or pass."""
+    """No corpus can be found or built; the message names the package to install or the option to pass."""
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """A corpus file together with what the benchmark report says about it."""
+    """A corpus file with the description and counts that the benchmark prints."""
 
     path: Path
     description: str
