@@ -108,6 +108,8 @@ def build_gcide(source: Path, output: Path) -> tuple[int, int]:
                 out.write("\n")
                 lines += 1
                 words += len(tokens)
+        # mkstemp creates the file readable by its owner only; a corpus needs no such protection.
+        os.chmod(partial, 0o644)
         os.replace(partial, output)
     except BaseException:
         Path(partial).unlink(missing_ok=True)
@@ -140,7 +142,13 @@ def resolve_corpus(requested: str | None, cache_dir: Path, source: Path = GCIDE_
         if cached.is_file():
             lines, words = count_corpus(cached)
         else:
-            lines, words = build_gcide(source, cached)
+            try:
+                lines, words = build_gcide(source, cached)
+            except (OSError, EOFError) as error:
+                raise CorpusUnavailable(
+                    f"building the corpus from {source} into {cached} failed: {error}; "
+                    "reinstall dict-gcide, or pass a corpus with --corpus PATH"
+                ) from None
         return Corpus(cached, "GCIDE dictionary paragraphs (Debian package dict-gcide)", lines, words), None
 
     fallback = gensim_fallback_corpus()
