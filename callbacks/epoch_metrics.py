@@ -7,15 +7,14 @@ event, and lets the early-stopping policy decide.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import TrainingConfig
 from .early_stopping import MONITORS, EarlyStoppingPolicy, copy_weights, restore_weights
-from .evaluation import AnalogyEvaluation, NeighbourStability, SimilarityEvaluation
-from .events import EarlyStopChecked, EpochEvaluated
+from .evaluation import AnalogyEvaluation, SimilarityEvaluation, neighbour_stability
+from .events import EarlyStopChecked, EpochEvaluated, ProbeNeighbours
 from .heldout import HeldOutLoss, SplitCorpus, is_heldout, validation_corpus
 
 HOLDOUT_SEED = 0
@@ -112,16 +111,27 @@ class EpochMetrics:
             self.measures["analogy"] = AnalogyEvaluation(config.eval_analogies)
         if config.eval_similarity:
             self.measures["similarity"] = SimilarityEvaluation(config.eval_similarity)
-        if probes:
-            self.measures["stability"] = NeighbourStability(probes, config.topn)
+        self.track_stability = bool(probes)
+        """Whether to report the share of probe neighbours unchanged since the previous epoch."""
+        self._previous_neighbours: dict[str, list[str]] = {}
         self.policy = parse_early_stop(config.early_stop) if config.early_stop else None
         self._best_weights: dict[str, Any] | None = None
         self.best_epoch: int | None = None
 
-    def evaluate(self, model: Any, epoch: int, loss: float | None) -> tuple[EpochEvaluated, EarlyStopChecked | None]:
-        """Measure every figure for *epoch*, then let the policy decide; return both events."""
+    def evaluate(
+        self, model: Any, epoch: int, loss: float | None, probes: Iterable[ProbeNeighbours] = ()
+    ) -> tuple[EpochEvaluated, EarlyStopChecked | None]:
+        """Measure every figure for *epoch*, then let the policy decide; return both events.
+
+        Stability is computed from *probes*, the word probes' neighbours the
+        monitor already read this epoch, so no neighbour search runs twice.
+        """
         values: dict[str, float | None] = {"loss": loss}
         seconds: dict[str, float] = {}
+        if self.track_stability:
+            current = {p.probe: [n.word for n in p.neighbours] for p in probes if p.kind == "word" and p.neighbours}
+            values["stability"] = neighbour_stability(self._previous_neighbours, current)
+            self._previous_neighbours = current
         for name, measure in self.measures.items():
             started = time.perf_counter()
             value = measure.measure(model)
@@ -151,8 +161,3 @@ class EpochMetrics:
             return None
         restore_weights(model, self._best_weights)
         return self.best_epoch
-
-
-def is_number(value: float | None) -> bool:
-    """Return True for a finite number."""
-    return value is not None and math.isfinite(value)

@@ -15,8 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from gensim.models.callbacks import CallbackAny2Vec
-from gensim.models.fasttext import FastTextKeyedVectors
 
+from .models import refresh_word_vectors
 from .probes import pick_probes
 from .stats import neighbour_overlap
 
@@ -127,8 +127,7 @@ def refresh_vectors(model: Any) -> None:
     ``wv.vectors`` from them only when ``train()`` ends, and the cached norms of
     any model describe the weights of the last time they were filled.
     """
-    if isinstance(model.wv, FastTextKeyedVectors):
-        model.wv.adjust_vectors()
+    refresh_word_vectors(model)
     model.wv.fill_norms(force=True)
 
 

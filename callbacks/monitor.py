@@ -167,6 +167,11 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
             raise TrainingStopped()
 
     @property
+    def latest_probes(self) -> tuple[ProbeNeighbours, ...]:
+        """The probes' neighbours read after the last finished epoch."""
+        return tuple(self._previous_probes.values())
+
+    @property
     def previous_loss(self) -> float | None:
         """Loss of the last finished epoch, or None before the first."""
         return self._previous_loss

@@ -8,7 +8,6 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable
-from typing import Any
 
 from gensim.models import Word2Vec
 
@@ -194,11 +193,11 @@ class TrainingSession:
         corpus = LineCorpus(config.corpus, self.control)
         documents = TaggedCorpus(corpus) if config.model_type == "doc2vec" else None
         stream = TrainingStream(documents if documents is not None else corpus, config.holdout)
-        source: Iterable[Any] = stream
+        source = stream
         checkpoint = self.resume_from
         if checkpoint is None:
             model = create_model(config)
-            found = build_vocabulary(model, corpus, config, self.emit, self.control, source)
+            found = build_vocabulary(model, corpus, config, self.emit, self.control, stream)
             if found is None:
                 return RunFinished(0, config.epochs, True, None, 0.0, 0)
             probes, counts = found
@@ -268,7 +267,7 @@ class TrainingSession:
             stop_reason=self._stop_reason,
         )
 
-    def _train(self, model: Word2Vec, corpus: LineCorpus, source: Iterable[Any], segments: list[Segment]) -> bool:
+    def _train(self, model: Word2Vec, corpus: LineCorpus, source: TrainingStream, segments: list[Segment]) -> bool:
         """Run gensim's ``train()`` once per segment; return True if training was stopped early."""
         assert self.monitor is not None
         stopped = False
@@ -282,8 +281,7 @@ class TrainingSession:
         with hook:
             try:
                 for segment in segments:
-                    if isinstance(source, TrainingStream):
-                        source.skip_words = segment.skip_words
+                    source.skip_words = segment.skip_words
                     model.train(
                         corpus_iterable=None if file_mode else source,
                         corpus_file=self._plain_corpus if file_mode else None,
@@ -329,10 +327,12 @@ class TrainingSession:
 
     def _evaluate(self, model: Word2Vec, epoch: int) -> None:
         """Measure the epoch's figures and stop training if the early-stopping policy says so."""
-        if self.metrics is None or (not self.metrics.measures and self.metrics.policy is None):
+        metrics = self.metrics
+        if metrics is None or (not metrics.measures and not metrics.track_stability and metrics.policy is None):
             return
         loss = self.monitor.previous_loss if self.monitor is not None else None
-        evaluated, checked = self.metrics.evaluate(model, epoch, loss)
+        probes = self.monitor.latest_probes if self.monitor is not None else ()
+        evaluated, checked = metrics.evaluate(model, epoch, loss, probes)
         self.emit(evaluated)
         if checked is None:
             return
