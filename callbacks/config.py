@@ -35,7 +35,7 @@ class TrainingConfig:
 
     The fields carry gensim's own parameter names and defaults (gensim 4.x), so a
     run can be repeated with plain ``Word2Vec(**config.gensim_parameters())``
-    (or ``FastText``, ``Doc2Vec`` as *model_type* says).
+    (or ``FastText``, ``Doc2Vec`` as *model_type* names).
     """
 
     corpus: str

@@ -44,7 +44,7 @@ ProgressCallback = Callable[[int, int, int], None]
 
 
 class CorpusError(Exception):
-    """The corpus cannot be used; the message says why and what to do."""
+    """The corpus cannot be used; the message gives the reason and the fix."""
 
 
 READ_ERRORS = (OSError, CorpusError, EOFError, ValueError, zlib.error, lzma.LZMAError)
@@ -212,7 +212,7 @@ class LineCorpus:
                 raise _invalid_utf8(path, line_number - first_line + 1, error.start + 1) from None
             if on_progress is not None:
                 words += len(tokens)
-                # Counted as gensim counts them: blank lines are none, long lines several.
+                # Counted as gensim counts them: a blank line yields no sentence, a long line several.
                 sentences += -(-len(tokens) // limit)
                 if line_number % 256 == 0 and time.monotonic() >= progress.next_report:
                     progress.words, progress.sentences = words, sentences

@@ -214,13 +214,13 @@ class RunFinished:
     epochs: int
     stopped_early: bool
     output: str | None
-    """Where the model was saved; None when training stopped before the first epoch."""
+    """Path of the saved model; None when training stopped before the first epoch."""
     elapsed_seconds: float
     words_trained: int
     restored_epoch: int | None = None
     """The epoch whose weights the early-stopping policy put back into the saved model, if any."""
     stop_reason: str | None = None
-    """Why training stopped early, if it did."""
+    """Reason training stopped early, or None."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ class RunFailed:
     message: str
     """One line naming the problem and what to do."""
     saved_output: str | None = None
-    """Where the last good model is, if any was saved."""
+    """Path of the last good model, if any was saved."""
 
 
 @dataclass(frozen=True)

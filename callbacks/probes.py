@@ -17,7 +17,7 @@ AUTO_PROBES = 4
 def pick_probes(words_by_frequency: Sequence[str], count: int = AUTO_PROBES) -> tuple[str, ...]:
     """Pick *count* informative words from a vocabulary sorted by descending frequency.
 
-    The most frequent words are mostly function words whose neighbours say little,
+    The most frequent words are mostly function words whose neighbours tell little,
     and the rarest have noisy vectors, so the picks are spread evenly over the
     alphabetic words of three or more letters ranked between about the 50th and
     the 1,000th.

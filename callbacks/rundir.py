@@ -41,12 +41,12 @@ CONTROL_COMMANDS = ("pause", "resume", "stop")
 
 
 class RunDirError(Exception):
-    """The run folder cannot be created, read or locked; the message says what to do."""
+    """The run folder cannot be created, read or locked; the message names the fix."""
 
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """Where training stood when a checkpoint was written."""
+    """The position in training at which a checkpoint was written."""
 
     file: str
     """Model file name inside the run folder."""
@@ -98,7 +98,7 @@ class RunDirectory:
         """Create a new run folder for *config*; raise RunDirError if it exists with a run in it."""
         if os.path.exists(os.path.join(path, PARAMS)):
             raise RunDirError(
-                f"{path} already holds a run; resume it with `gensim-tui resume {path}` or choose another --run-dir"
+                f"{path} already contains a run; resume it with `gensim-tui resume {path}` or choose another --run-dir"
             )
         try:
             os.makedirs(path, mode=0o700, exist_ok=True)

@@ -14,7 +14,7 @@ NO_SIDE_FILES = 1 << 62
 
 
 class OutputError(Exception):
-    """The model cannot be written where requested; the message says why and what to do."""
+    """The model cannot be written where requested; the message gives the reason and the fix."""
 
 
 def check_output(path: str, what: str = "the model", option: str = "--output") -> None:

@@ -54,7 +54,7 @@ class TrainingSession:
     to the sinks as an event, in order, from whichever thread did the step.
 
     With a *run_dir*, checkpoints go there every *checkpoint_every* epochs and
-    when training is cut short; with *resume*, training continues from that
+    when training is cut short. With *resume*, training continues from that
     checkpoint of the run folder. *copy_to* receives a copy of the final model.
     """
 
@@ -311,7 +311,7 @@ class TrainingSession:
             return
         config = self.config
         alpha, min_alpha, epochs = model.alpha, model.min_alpha, model.epochs
-        # Mid-train, gensim holds the segment's values here; checkpoints get the run's.
+        # Mid-train, these attributes contain the segment's values, but checkpoints get the run's.
         model.alpha, model.min_alpha, model.epochs = config.alpha, config.min_alpha, config.epochs
         try:
             saved = self._checkpoints.save(
@@ -326,7 +326,7 @@ class TrainingSession:
         self.emit(saved)
 
     def _evaluate(self, model: Word2Vec, epoch: int) -> None:
-        """Measure the epoch's figures and stop training if the early-stopping policy says so."""
+        """Measure the epoch's figures and stop training when the early-stopping policy decides to."""
         metrics = self.metrics
         if metrics is None or (not metrics.measures and not metrics.track_stability and metrics.policy is None):
             return

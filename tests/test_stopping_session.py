@@ -67,7 +67,8 @@ def test_val_loss_falls_and_equals_figures(make_config: ConfigFactory, lee_path:
     assert [event.epoch for event in evaluated] == [1, 2, 3, 4]
     losses = [event.values["val_loss"] for event in evaluated]
     assert all(loss is not None and loss > 0 for loss in losses)
-    assert losses[-1] is not None and losses[0] is not None
+    assert losses[0] is not None
+    assert losses[-1] is not None
     assert losses[-1] < losses[0]
     # The training loss in the figures is the epoch's own, as on the table.
     assert [event.values["loss"] for event in evaluated] == [event.loss for event in ended]

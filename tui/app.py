@@ -65,7 +65,7 @@ class TrainingEventPosted(Message):
 
 
 class Steering(Protocol):
-    """What the keys act on: a session in this process, or one reached through its run folder."""
+    """Target of the keys: a session in this process, or one reached through its run folder."""
 
     def pause(self) -> bool: ...
     def resume(self) -> bool: ...

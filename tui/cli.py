@@ -1,7 +1,7 @@
 """The ``gensim-tui`` command.
 
 Parsing happens before anything heavy is imported, so ``--help`` and argument
-errors answer at once without loading gensim or Textual.
+errors return at once without loading gensim or Textual.
 """
 
 from __future__ import annotations

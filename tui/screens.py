@@ -63,5 +63,5 @@ class QuitScreen(ModalScreen[bool]):
             yield Label("Stop it, save the model and quit?  [b]y[/b] yes   [b]n[/b] no")
 
     def action_answer(self, quit_run: bool) -> None:
-        """Close the dialog with the user's answer."""
+        """Close the dialog with the user's choice."""
         self.dismiss(quit_run)

@@ -41,7 +41,7 @@ LOG_LINES = 500
 
 
 class RunState(Enum):
-    """Where the run is; the value is what the status line shows."""
+    """Stage of the run; the value is the status line's text."""
 
     LOADING = "loading"
     VOCABULARY = "building vocabulary"
