@@ -67,7 +67,7 @@ def test_create_rejects_folder_with_run(tmp_path: Path) -> None:
     RunDirectory.create(str(tmp_path / "run"), small_config(tmp_path, epochs=3))
     before = (tmp_path / "run" / "params.json").read_bytes()
 
-    with pytest.raises(RunDirError, match="already holds a run") as raised:
+    with pytest.raises(RunDirError, match="already contains a run") as raised:
         RunDirectory.create(str(tmp_path / "run"), small_config(tmp_path, epochs=9))
 
     assert "gensim-tui resume" in str(raised.value)

@@ -170,6 +170,13 @@ class MonitorApp(App[int]):
     def apply_event(self, event: Event) -> None:
         """Update the view with *event* and redraw what it changed."""
         self.view.apply(event, self.clock())
+        try:
+            self._draw(event)
+        except NoMatches:
+            # Events still queued when the app closes find their widgets gone.
+            return
+
+    def _draw(self, event: Event) -> None:
         if isinstance(event, RunStarted):
             self.query_one(EpochTable).set_metrics(event.metrics)
         if isinstance(event, LogRecorded):
