@@ -29,7 +29,8 @@ from gensim.models import Word2Vec
 from .control import TrainingControl
 
 _HOOK = "_do_train_job"
-_EPOCH_HOOK = "_do_train_epoch"
+_ALL_HOOKS = (_HOOK, "_train_epoch_corpusfile", "_worker_loop_corpusfile")
+"""Every method that gensim-tui replaces on a training model's instance (see also ``file_training``)."""
 
 
 def batch_view(model: Word2Vec) -> Any:
@@ -108,8 +109,8 @@ def batch_hook(
 
 @contextmanager
 def unhooked(model: Word2Vec) -> Iterator[None]:
-    """Remove the wrapper for the body of the ``with`` (to save the model), then put it back."""
-    hooks = {name: model.__dict__.pop(name) for name in (_HOOK, _EPOCH_HOOK) if name in model.__dict__}
+    """Remove the wrappers for the body of the ``with`` (to save the model), then put them back."""
+    hooks = {name: model.__dict__.pop(name) for name in _ALL_HOOKS if name in model.__dict__}
     try:
         yield
     finally:
@@ -124,28 +125,3 @@ def end_stopped_training(model: Word2Vec) -> None:
     """
     model.train_count += 1
     model._clear_post_train()
-
-
-@contextmanager
-def epoch_hook(model: Word2Vec, ledger: BatchLedger) -> Iterator[None]:
-    """Install the per-thread wrapper for gensim's ``corpus_file`` training for the body of the ``with``.
-
-    In corpus_file mode each worker thread trains its share of an epoch in one
-    Cython call (``_do_train_epoch``) with no batch boundary to hook, so the
-    words trained are counted per thread and epoch. The loss summed there is
-    not exact (see ``TrainingConfig.loss_measured``), and pausing and progress
-    within the epoch are impossible.
-    """
-    train_epoch = type(model)._do_train_epoch
-
-    def do_train_epoch(*args: Any, **kwargs: Any) -> tuple[int, int, int]:
-        view = batch_view(model)
-        examples, effective, raw = train_epoch(view, *args, **kwargs)
-        ledger.add(float(view.running_training_loss), effective, raw)
-        return examples, effective, raw
-
-    model.__dict__[_EPOCH_HOOK] = do_train_epoch
-    try:
-        yield
-    finally:
-        model.__dict__.pop(_EPOCH_HOOK, None)

@@ -102,12 +102,5 @@ class TrainingConfig:
 
     @property
     def loss_measured(self) -> bool:
-        """True when the training loss can be measured exactly: Word2Vec trained from an iterable.
-
-        gensim computes no loss for FastText and Doc2Vec. Its corpus_file
-        trainer sums each thread's loss for a whole epoch in one float32, which
-        drops the small terms once the total is large: on a 1.2-million-word
-        corpus with skip-gram, one thread reported 8% less than four threads
-        (gensim 4.4), so that figure is not shown.
-        """
-        return self.model_type == "word2vec" and not self.corpus_file_mode
+        """True when the training loss can be measured: gensim computes none for FastText and Doc2Vec."""
+        return self.model_type == "word2vec"

@@ -93,7 +93,6 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         epochs_before: int = 0,
         carry: EpochCarry | None = None,
         loss_measured: bool = True,
-        whole_epochs: bool = False,
     ) -> None:
         self.emit = emit
         self.ledger = ledger
@@ -102,12 +101,6 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         self.read_neighbours = read_neighbours
         self.loss_measured = loss_measured
         """False for model types whose batches report no loss (FastText, Doc2Vec): the loss is then None."""
-        self.whole_epochs = whole_epochs
-        """True when a stop cannot cut an epoch short (corpus_file mode), so every epoch that ends is complete.
-
-        gensim's corpus_file threads may train fewer raw words than the corpus
-        has (gensim 4.4), so there the word count cannot tell a cut-short epoch.
-        """
         self.epoch = epochs_before
         self.epochs_completed = epochs_before
         self.carry = carry or EpochCarry()
@@ -134,7 +127,7 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
         loss += carry.loss
         elapsed = self.control.elapsed()
         seconds = max(elapsed - self.epoch_started, 1e-9)
-        if self.control.stop_requested and words < model.corpus_total_words and not self.whole_epochs:
+        if self.control.stop_requested and words < model.corpus_total_words:
             self.partial = EpochCarry(words, loss, seconds)
             raise TrainingStopped()
         measured_loss = loss if self.loss_measured else None
@@ -154,9 +147,8 @@ class EpochMonitor(CallbackAny2Vec):  # type: ignore[misc]
                 words_per_sec=words / seconds,
                 epoch_seconds=seconds,
                 elapsed_seconds=elapsed,
-                # The schedule's rate at the epoch's end: gensim's corpus_file
-                # threads keep their rate to themselves, so model attributes
-                # cannot tell it in every mode.
+                # The schedule's rate at the epoch's end: in corpus_file mode
+                # the rates live in per-chunk views, not in the model.
                 alpha=self.schedule.alpha_at(self.epoch),
                 probes=probes,
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 import os
 import shutil
@@ -11,12 +12,11 @@ from collections.abc import Iterable
 
 from gensim.models import Word2Vec
 
-from .batches import BatchLedger, batch_hook, end_stopped_training, epoch_hook
+from .batches import BatchLedger, batch_hook, end_stopped_training
 from .checkpoints import CheckpointWriter
 from .config import TrainingConfig
 from .control import TrainingControl
 from .corpus import CorpusError, LineCorpus, check_corpus
-from .corpus_copy import plain_copy
 from .documents import TaggedCorpus
 from .epoch_metrics import EpochMetrics, TrainingStream
 from .evaluation import EvaluationFileError
@@ -33,6 +33,8 @@ from .events import (
     Sink,
     StopRequested,
 )
+from .file_chunks import ChunkPlan
+from .file_training import ChunkTrainer, chunk_hook, file_plan
 from .models import create_model, load_model, word_vectors_trained
 from .monitor import EpochCarry, EpochMonitor, Schedule, Segment, TrainingStopped
 from .probes import neighbour_reader
@@ -84,7 +86,7 @@ class TrainingSession:
         self._next_progress = 0.0
         self._done = False
         self._checkpoints: CheckpointWriter | None = None
-        self._plain_corpus: str | None = None
+        self._plan: ChunkPlan | None = None
         self.metrics: EpochMetrics | None = None
         self._stop_reason: str | None = None
 
@@ -110,12 +112,8 @@ class TrainingSession:
         return self.monitor is not None and not self._done
 
     def pause(self) -> bool:
-        """Pause the workers within about one batch; return False if nothing changed.
-
-        gensim's corpus_file mode has no batch boundary to pause at, so there a
-        pause is refused.
-        """
-        if self.config.corpus_file_mode or not self.training or not self.control.pause():
+        """Pause the workers within about one batch; return False if nothing changed."""
+        if not self.training or not self.control.pause():
             return False
         self.emit(Paused(self._epoch(), self.control.elapsed()))
         return True
@@ -185,9 +183,8 @@ class TrainingSession:
         check_corpus(config.corpus)
         check_output(config.output)
         if config.corpus_file_mode:
-            # gensim's corpus_file reader takes one plain text file.
             folder = self.run_dir.path if self.run_dir is not None else os.path.dirname(os.path.abspath(config.output))
-            self._plain_corpus = plain_copy(config.corpus, folder)
+            self._plan = file_plan(config.corpus, folder, documents=config.model_type == "doc2vec")
         if self.copy_to is not None:
             check_output(self.copy_to)
         corpus = LineCorpus(config.corpus, self.control)
@@ -201,6 +198,9 @@ class TrainingSession:
             if found is None:
                 return RunFinished(0, config.epochs, True, None, 0.0, 0)
             probes, counts = found
+            if self._plan is not None:
+                # Counted as gensim's reader counts them, so that the schedule and the progress match what it trains.
+                model.corpus_total_words = self._plan.total_words
             epochs_before, carry, elapsed_before = 0, EpochCarry(), 0.0
         else:
             model = load_model(config, self._checkpoint_path(checkpoint))
@@ -209,6 +209,9 @@ class TrainingSession:
             epochs_before = checkpoint.epochs_completed
             carry = EpochCarry(checkpoint.words_into_epoch, checkpoint.loss_into_epoch, checkpoint.seconds_into_epoch)
             elapsed_before = checkpoint.elapsed_seconds
+            if documents is not None and self._plan is not None:
+                # Excerpts and lengths come from a pass over the documents, and gensim's file reader makes none.
+                collections.deque(documents, maxlen=0)
             self.emit(
                 RunResumed(self._checkpoint_path(checkpoint), epochs_before, carry.words, config.epochs, elapsed_before)
             )
@@ -226,7 +229,6 @@ class TrainingSession:
             epochs_before,
             carry,
             loss_measured=config.loss_measured,
-            whole_epochs=config.corpus_file_mode,
         )
         monitor.after_epoch = self._after_epoch
         self.metrics = EpochMetrics(config, corpus, tuple(probes) if word_vectors_trained(model) else ())
@@ -272,19 +274,17 @@ class TrainingSession:
         assert self.monitor is not None
         stopped = False
         corpus.guard_errors = True
-        file_mode = self.config.corpus_file_mode
-        hook = (
-            epoch_hook(model, self.ledger)
-            if file_mode
-            else batch_hook(model, self.ledger, self.control, self._on_batch)
-        )
-        with hook:
+        plan = self._plan
+        chunks = ChunkTrainer(model, plan, self.ledger, self.control, self._on_batch) if plan is not None else None
+        with chunk_hook(chunks) if chunks is not None else batch_hook(model, self.ledger, self.control, self._on_batch):
             try:
                 for segment in segments:
                     source.skip_words = segment.skip_words
+                    if chunks is not None:
+                        chunks.skip_words = segment.skip_words
                     model.train(
-                        corpus_iterable=None if file_mode else source,
-                        corpus_file=self._plain_corpus if file_mode else None,
+                        corpus_iterable=None if plan is not None else source,
+                        corpus_file=plan.path if plan is not None else None,
                         total_examples=None if segment.skip_words else model.corpus_count,
                         total_words=model.corpus_total_words - segment.skip_words,
                         epochs=segment.epochs,
@@ -301,6 +301,8 @@ class TrainingSession:
                 model.alpha = self.config.alpha
                 model.min_alpha = self.config.min_alpha
                 model.epochs = self.config.epochs
+        if chunks is not None and chunks.error is not None:
+            raise chunks.error
         if stopped:
             end_stopped_training(model)
         return stopped

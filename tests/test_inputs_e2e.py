@@ -155,11 +155,11 @@ def test_folder_without_files_rejected(tmp_path: Path, content: str) -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        (("--corpus-file-mode", "--holdout", "0.1"), "need the iterable reader; leave out --corpus-file-mode"),
-        (("--corpus-file-mode", "--validation", LEE), "need the iterable reader; leave out --corpus-file-mode"),
+        (("--corpus-file-mode", "--holdout", "0.1"), "--holdout needs the iterable reader to leave lines out"),
+        (("--model", "fasttext", "--early-stop", "monitor=loss"), "monitor=loss needs --model word2vec"),
         (("--model", "doc2vec", "--holdout", "0.1"), "not doc2vec"),
     ],
-    ids=["holdout", "validation", "doc2vec-holdout"],
+    ids=["holdout", "fasttext-loss", "doc2vec-holdout"],
 )
 def test_conflicting_options_rejected(tmp_path: Path, extra: tuple[str, ...], expected: str) -> None:
     completed = run_command(train_arguments(LEE, tmp_path / "run", "--headless", *extra), tmp_path)

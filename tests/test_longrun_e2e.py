@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from gensim_tui.callbacks.rundir import RunDirectory
 from longrun_helpers import (
+    LEE_COPIES,
     SMALL_OPTIONS,
     CommandRun,
     checkpoint_index,
@@ -202,7 +203,10 @@ def test_second_sigint_exits_at_once(tmp_path: Path) -> None:
 
 
 def test_sigkill_then_resume(tmp_path: Path) -> None:
-    corpus = repeated_corpus(tmp_path)
+    # The kill must land inside epoch 3, seen through progress events sent
+    # every 0.5 s. On a quiet machine an epoch of the usual corpus takes about
+    # that long, so this run's corpus is three times as large.
+    corpus = repeated_corpus(tmp_path, 3 * LEE_COPIES)
     run_dir = tmp_path / "run"
     first = CommandRun(train_command(corpus, run_dir, 4, "--headless"), tmp_path, "first")
     try:

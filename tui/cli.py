@@ -170,8 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument(
         "--corpus-file-mode",
         action="store_true",
-        help="train with gensim's corpus_file reader, which scales better with many cores; "
-        "it cannot pause within an epoch or report progress inside one",
+        help="train with gensim's corpus_file reader, which scales better with many cores",
     )
     runs.add_argument(
         "--headless",

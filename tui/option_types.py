@@ -22,8 +22,8 @@ def check_stopping_options(args: argparse.Namespace) -> str | None:
         return "give --holdout or --validation, not both"
     if (args.holdout or args.validation) and args.model == "doc2vec":
         return "the held-out loss is computed for word2vec and fasttext, not doc2vec"
-    if (args.holdout or args.validation) and args.corpus_file_mode:
-        return "--holdout and --validation need the iterable reader; leave out --corpus-file-mode"
+    if args.holdout and args.corpus_file_mode:
+        return "--holdout needs the iterable reader to leave lines out; use --validation FILE with --corpus-file-mode"
     from gensim_tui.callbacks.corpus import CorpusError, check_corpus
     from gensim_tui.callbacks.epoch_metrics import parse_early_stop
     from gensim_tui.callbacks.evaluation import AnalogyEvaluation, EvaluationFileError, SimilarityEvaluation
@@ -49,7 +49,7 @@ def check_stopping_options(args: argparse.Namespace) -> str | None:
         "val_loss": (args.holdout or args.validation, "--holdout or --validation"),
         "analogy": (args.eval_analogies, "--eval-analogies"),
         "similarity": (args.eval_similarity, "--eval-similarity"),
-        "loss": (args.model == "word2vec" and not args.corpus_file_mode, "word2vec trained without --corpus-file-mode"),
+        "loss": (args.model == "word2vec", "--model word2vec: gensim computes no training loss for the others"),
     }
     given, option = needs.get(policy.monitor, (True, ""))
     if not given:

@@ -42,6 +42,8 @@ def render_status(view: RunView, now: float) -> RenderableType:
             f"  win {parameters.get('window')}  {loss_name}  min_count {parameters.get('min_count')}"
             f"  workers {parameters.get('workers')}"
         )
+        if started.corpus_file_mode:
+            identity.append("  corpus_file")
     state = Text(no_wrap=True, overflow="ellipsis")
     label = view.state.value
     if view.state is RunState.STOPPED and view.finished is not None:
@@ -82,21 +84,11 @@ def render_progress(view: RunView) -> RenderableType:
         grid.add_row("", "", f"{words} words read")
         return grid
     speed = formatting.count(view.words_per_sec)
-    if view.started is not None and view.started.corpus_file_mode and view.state.active:
-        # gensim's corpus_file threads report only when an epoch ends.
-        grid.add_row(
-            f"epoch {view.epoch}",
-            Text(
-                "progress within an epoch is not measured in corpus-file mode, and pause is not available", style="dim"
-            ),
-            f"{speed} words/s",
-        )
-    else:
-        grid.add_row(
-            f"epoch {view.epoch}",
-            _bar(view.epoch_fraction),
-            f"{view.epoch_fraction:4.0%}  {speed} words/s",
-        )
+    grid.add_row(
+        f"epoch {view.epoch}",
+        _bar(view.epoch_fraction),
+        f"{view.epoch_fraction:4.0%}  {speed} words/s",
+    )
     grid.add_row(
         "run",
         _bar(view.run_fraction),
