@@ -37,13 +37,12 @@ def render_status(view: RunView, now: float) -> RenderableType:
         else:
             architecture = "skip-gram" if parameters.get("sg") else "CBOW"
         loss_name = "hs" if parameters.get("hs") else f"neg {parameters.get('negative')}"
+        reader = "  corpus_file" if started.corpus_file_mode else ""
         identity.append(
-            f"  {started.model_type} {architecture}  dim {parameters.get('vector_size')}"
+            f"  {started.model_type} {architecture}{reader}  dim {parameters.get('vector_size')}"
             f"  win {parameters.get('window')}  {loss_name}  min_count {parameters.get('min_count')}"
             f"  workers {parameters.get('workers')}"
         )
-        if started.corpus_file_mode:
-            identity.append("  corpus_file")
     state = Text(no_wrap=True, overflow="ellipsis")
     label = view.state.value
     if view.state is RunState.STOPPED and view.finished is not None:
