@@ -51,7 +51,8 @@ cls = {"word2vec": Word2Vec, "fasttext": FastText, "doc2vec": Doc2Vec}[model_typ
 model = cls(epochs=epochs, workers=workers, seed=1)
 if file_mode:
     model.build_vocab(corpus_file=corpus)
-    model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs, callbacks=[timer])
+    model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs, callbacks=[timer],
+                compute_loss=model_type == "word2vec")
 else:
     sentences = TaggedLineDocument(corpus) if model_type == "doc2vec" else LineSentence(corpus)
     model.build_vocab(sentences)

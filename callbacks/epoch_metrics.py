@@ -12,10 +12,12 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import TrainingConfig
-from .early_stopping import MONITORS, EarlyStoppingPolicy, copy_weights, restore_weights
+from .early_stopping import MONITORS, EarlyStoppingPolicy
 from .evaluation import AnalogyEvaluation, SimilarityEvaluation, neighbour_stability
 from .events import EarlyStopChecked, EpochEvaluated, ProbeNeighbours
-from .heldout import HeldOutLoss, SplitCorpus, is_heldout, validation_corpus
+from .heldout import HeldOutLoss
+from .heldout_split import SplitCorpus, is_heldout, validation_corpus
+from .weights import copy_weights, restore_weights
 
 HOLDOUT_SEED = 0
 """Seed of the held-out split; fixed so a resumed run holds out the same sentences."""

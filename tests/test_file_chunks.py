@@ -55,23 +55,27 @@ def awkward_corpus(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize(("chunk_words", "chunks"), [(file_chunks.CHUNK_WORDS, 2), (MAX_WORDS_IN_BATCH, 6)])
 @pytest.mark.parametrize("block_bytes", [file_chunks.BLOCK_BYTES, 4096, 7])
 @pytest.mark.parametrize("layout", ["lee", "awkward"])
 def test_chunks_end_where_reader_stops(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int, layout: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int, layout: str, chunk_words: int, chunks: int
 ) -> None:
     monkeypatch.setattr(file_chunks, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(file_chunks, "CHUNK_WORDS", chunk_words)
     path = Path(LEE) if layout == "lee" else awkward_corpus(tmp_path)
 
     plan = plan_chunks(str(path))
 
     assert plan is not None
-    assert len(plan) == 6
+    assert len(plan) == chunks
     check_chunks(path, plan)
     assert plan.size == path.stat().st_size
 
 
-def test_document_chunks_end_at_blank_lines(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk_words", [file_chunks.CHUNK_WORDS, 100])
+def test_document_chunks_end_at_blank_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_words: int) -> None:
+    monkeypatch.setattr(file_chunks, "CHUNK_WORDS", chunk_words)
     path = awkward_corpus(tmp_path)
     lines = path.read_bytes().split(b"\n")
 
@@ -132,7 +136,8 @@ def test_split_in_place(tmp_path: Path) -> None:
     assert max(len(line.split()) for line in path.read_text(encoding="utf-8").splitlines()) == MAX_WORDS_IN_BATCH
 
 
-def test_queue_rates_follow_schedule() -> None:
+def test_queue_rates_follow_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(file_chunks, "CHUNK_WORDS", MAX_WORDS_IN_BATCH)
     plan = plan_chunks(LEE)
     assert plan is not None
     total = plan.total_words
@@ -161,7 +166,7 @@ def test_queue_rates_follow_schedule() -> None:
     assert last[4] == pytest.approx(0.01)
 
 
-def test_doc2vec_chunks_train_the_right_documents(tmp_path: Path) -> None:
+def test_doc2vec_chunks_train_the_right_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Blank lines come first, in runs and between documents; gensim's own
     # corpus_file reader numbers documents without them, which shifts every tag.
     lines = ["", "", *lee_lines()[:60], "", *lee_lines()[60:120], "", "", ""]
@@ -170,6 +175,7 @@ def test_doc2vec_chunks_train_the_right_documents(tmp_path: Path) -> None:
     model = Doc2Vec(vector_size=10, min_count=2, epochs=1, workers=2, seed=1)
     model.build_vocab(corpus_iterable=[TaggedDocument(line.split(), [number]) for number, line in enumerate(lines)])
     before = model.dv.vectors.copy()
+    monkeypatch.setattr(file_chunks, "CHUNK_WORDS", 500)
     plan = plan_chunks(str(path), documents=True)
     assert plan is not None
     ledger = BatchLedger()
