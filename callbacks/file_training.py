@@ -148,6 +148,8 @@ class ChunkTrainer:
             if chunk is None:
                 return
             offset, line, words, alpha, end_alpha = chunk
+            if words == 0:  # the one chunk of a corpus with no words
+                continue
             self._check_file(corpus_file)
             view = batch_view(model)
             view.alpha, view.min_alpha, view.epochs, view.workers = alpha, end_alpha, 1, 1
