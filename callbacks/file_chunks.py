@@ -12,12 +12,13 @@ A chunk ends where gensim's reader (``CythonLineSentence`` reading with
 at the first line, so a reader started at a chunk's offset stops exactly at
 the chunk's end. That reader splits lines at ``\\n`` and words at ASCII
 whitespace. It ends a batch after the line that takes the batch past
-``MAX_WORDS_IN_BATCH`` words, and cuts a longer line into pieces that it
-carries across batches, where no chunk edge could follow, so such lines are
-first split with newlines (``split_long_lines``), which gensim trains the
-same way. A Doc2Vec reader takes one line at a time, so its chunks may end at
-any line, but a blank line inside a chunk would shift the document numbers
-that follow it, so there a chunk also ends at every blank line.
+``MAX_WORDS_IN_BATCH`` words. It cuts a longer line into pieces that it
+carries across batches, where no chunk edge could follow. Such lines are
+therefore first split with newlines (``split_long_lines``).
+
+A Doc2Vec reader takes one line at a time, so its chunks may end at any
+line. A blank line inside a chunk would shift the document numbers that
+follow it, so there a chunk also ends at every blank line.
 
 The file is read in blocks with numpy, so a file that is one enormous line
 needs no more memory than a block.
@@ -39,6 +40,15 @@ from .corpus import CorpusError
 BLOCK_BYTES = 1 << 23
 """Bytes read at a time while scanning."""
 
+PIECE_WORDS = MAX_WORDS_IN_BATCH // 2 + 1
+"""Words per line after ``split_long_lines``: two such lines make a batch of 10,002 words.
+
+gensim's corpus_file trainer keeps at most ``MAX_WORDS_IN_BATCH`` words of a
+batch once unknown and downsampled words are dropped, and ignores the rest
+(``prepare_c_structures_for_batch`` in gensim 4.4). Lines of 10,000 words
+would make batches of 20,000 and lose up to half of them.
+"""
+
 CHUNK_WORDS = 4 * MAX_WORDS_IN_BATCH
 """Minimum words in a chunk (except the last).
 
@@ -56,7 +66,7 @@ Int64s = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class ChunkPlan:
-    """Where each chunk of one corpus file starts, and how many words it holds."""
+    """The chunks of one corpus file: each one's start and the words before it."""
 
     path: str
     size: int
@@ -180,8 +190,10 @@ def plan_chunks(path: str, documents: bool = False) -> ChunkPlan | None:
 def long_line_cuts(path: str) -> list[int]:
     """Return the offsets of the whitespace bytes that a newline must replace so no line exceeds a batch.
 
-    Each cut falls before word ``MAX_WORDS_IN_BATCH``, twice that, and so on
-    of a line, where gensim's readers cut such a line into sentences anyway.
+    Each cut falls before word ``PIECE_WORDS``, twice that, and so on of a
+    line. gensim's iterable reader cuts such a line into sentences too, at
+    every ``MAX_WORDS_IN_BATCH`` words, so a context window may span fewer
+    words at about one place in 5,000.
     """
     cuts: list[int] = []
     after_space = True
@@ -201,7 +213,7 @@ def long_line_cuts(path: str) -> list[int]:
             words_by_newline = np.concatenate(([line_start_words], words + np.searchsorted(word_at, newlines)))
             line_of = np.searchsorted(newlines, word_at)
             in_line = words + np.arange(len(word_at)) - words_by_newline[line_of]
-            marked = word_at[(in_line > 0) & (in_line % MAX_WORDS_IN_BATCH == 0)]
+            marked = word_at[(in_line > 0) & (in_line % PIECE_WORDS == 0)]
             cuts.extend(int(position) for position in offset + marked - 1)
             line_start_words = int(words_by_newline[-1])
             words += len(word_at)

@@ -3,7 +3,7 @@
 gensim's ``_train_epoch_corpusfile`` starts one thread per worker, each
 running ``_worker_loop_corpusfile`` over its share of the file in a single
 Cython call. The replacement worker loop installed here instead takes chunks
-of a ``ChunkPlan`` in file order from a shared queue and trains each with
+of a ``ChunkPlan`` in file order from a shared queue. It trains each with
 gensim's own ``_do_train_epoch`` on a view of the model (see
 ``batches.batch_view``) that contains the chunk's learning rates and a word
 budget of one chunk. gensim's thread start, progress log and epoch totals
@@ -20,6 +20,7 @@ Checked against gensim 4.4.0 (``Word2Vec._train_epoch_corpusfile``,
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -34,6 +35,8 @@ from .control import TrainingControl
 from .corpus import CorpusError
 from .corpus_copy import plain_copy
 from .file_chunks import ChunkPlan, plan_chunks, split_long_lines
+
+logger = logging.getLogger("gensim_tui")
 
 _EPOCH = "_train_epoch_corpusfile"
 _WORKER = "_worker_loop_corpusfile"
@@ -83,7 +86,7 @@ class ChunkQueue:
         return int(plan.offsets[index]), int(plan.lines[index]), end - start, self._rate(start), self._rate(end)
 
     def _rate(self, words_before: int) -> float:
-        """The learning rate after *words_before* words of the file, on the train() call's linear decay."""
+        """Return the learning rate after *words_before* words of the file, on the train() call's linear decay."""
         alpha, min_alpha, epoch, epochs = self._rates
         remaining = max(1, self.plan.total_words - self._first_word)
         progress = (epoch + (words_before - self._first_word) / remaining) / epochs
@@ -114,6 +117,7 @@ class ChunkTrainer:
         self._train_epoch = type(model)._train_epoch_corpusfile
         self._train_chunk = type(model)._do_train_epoch
         self._documents = isinstance(model, Doc2Vec)
+        self._miscounted = False
 
     def train_epoch(self, corpus_file: str, cur_epoch: int = 0, *args: Any, **kwargs: Any) -> tuple[int, int, int]:
         """Replacement for ``_train_epoch_corpusfile``: a fresh queue of chunks, then gensim's own epoch."""
@@ -159,6 +163,18 @@ class ChunkTrainer:
             examples, effective, raw = self._train_chunk(
                 view, corpus_file, 0, offset, cython_vocab, memory, 0, None, words - 1, **extra
             )
+            if raw != words and not self._miscounted:
+                # gensim's trainer drops the rest of a batch once 10,000 words are kept,
+                # and leaves those words out of its count, so the reader reads on.
+                self._miscounted = True
+                logger.warning(
+                    "gensim's reader trained %d words of the %d-word chunk at byte %d of %s; "
+                    "the epoch's word count may differ from the corpus",
+                    raw,
+                    words,
+                    offset,
+                    corpus_file,
+                )
             self.ledger.add(float(view.running_training_loss), effective, raw)
             progress.put((examples, effective, raw))
             if self.on_chunk is not None:
@@ -172,7 +188,10 @@ class ChunkTrainer:
         except OSError as error:
             raise CorpusError(f"cannot read corpus {path} during training: {error.strerror}") from None
         if size != self.plan.size:
-            raise CorpusError(f"corpus {path} changed size during training; restart the run on a file left unchanged")
+            raise CorpusError(
+                f"corpus {path} changed size during training; restore the file before resuming this run, "
+                "or start a new one"
+            )
 
 
 @contextmanager

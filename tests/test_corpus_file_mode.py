@@ -240,7 +240,9 @@ def test_corpus_changed_during_training_fails(tmp_path: Path) -> None:
     result = session.run()
 
     assert isinstance(result, RunFailed), result
-    assert result.message == (f"corpus {corpus} changed size during training; restart the run on a file left unchanged")
+    assert result.message == (
+        f"corpus {corpus} changed size during training; restore the file before resuming this run, or start a new one"
+    )
     assert result.saved_output is not None and Path(result.saved_output).is_file()
 
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from gensim.models import Doc2Vec
+from gensim.models import Doc2Vec, Word2Vec
 from gensim.models.doc2vec import TaggedDocument
 from gensim.models.word2vec_corpusfile import CythonLineSentence
 from gensim.models.word2vec_inner import MAX_WORDS_IN_BATCH
 from gensim_tui.callbacks import file_chunks
 from gensim_tui.callbacks.batches import BatchLedger
 from gensim_tui.callbacks.control import TrainingControl
-from gensim_tui.callbacks.file_chunks import ChunkPlan, long_line_cuts, plan_chunks, split_long_lines
+from gensim_tui.callbacks.file_chunks import PIECE_WORDS, ChunkPlan, long_line_cuts, plan_chunks, split_long_lines
 from gensim_tui.callbacks.file_training import ChunkQueue, ChunkTrainer, chunk_hook
 from modeltypes_helpers import LEE, lee_lines
 
@@ -103,7 +103,7 @@ def test_long_line_needs_splitting(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("block_bytes", [file_chunks.BLOCK_BYTES, 5000])
-def test_split_keeps_gensim_sentences(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int) -> None:
+def test_split_keeps_words_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block_bytes: int) -> None:
     monkeypatch.setattr(file_chunks, "BLOCK_BYTES", block_bytes)
     lines = lee_lines()
     # A text8-style line, a normal line, then a line of exactly two batches and a line of just over one.
@@ -117,9 +117,11 @@ def test_split_keeps_gensim_sentences(tmp_path: Path, monkeypatch: pytest.Monkey
     split_long_lines(str(path), str(target))
 
     assert target.stat().st_size == path.stat().st_size
-    assert len(long_line_cuts(str(path))) == sum((len(line.split()) - 1) // MAX_WORDS_IN_BATCH for line in text)
-    # gensim's reader cuts long lines into the same sentences that the split file has as lines.
-    assert list(CythonLineSentence(str(target))) == list(CythonLineSentence(str(path)))
+    assert len(long_line_cuts(str(path))) == sum((len(line.split()) - 1) // PIECE_WORDS for line in text)
+    split = target.read_text(encoding="utf-8").split("\n")
+    assert [word for line in split for word in line.split()] == " ".join(text).split()
+    assert max(len(line.split()) for line in split) == PIECE_WORDS
+    assert lines[150] in split, "a short line was changed"
     plan = plan_chunks(str(target))
     assert plan is not None
     check_chunks(target, plan)
@@ -128,12 +130,33 @@ def test_split_keeps_gensim_sentences(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_split_in_place(tmp_path: Path) -> None:
     path = tmp_path / "one-line.txt"
     path.write_text(" ".join(lee_lines()), encoding="utf-8")
-    before = list(CythonLineSentence(str(path)))
+    before = path.read_text(encoding="utf-8").split()
 
     split_long_lines(str(path), str(path))
 
-    assert list(CythonLineSentence(str(path))) == before
-    assert max(len(line.split()) for line in path.read_text(encoding="utf-8").splitlines()) == MAX_WORDS_IN_BATCH
+    assert path.read_text(encoding="utf-8").split() == before
+    assert max(len(line.split()) for line in path.read_text(encoding="utf-8").splitlines()) == PIECE_WORDS
+
+
+def test_split_line_trains_every_word(tmp_path: Path) -> None:
+    # With every word known and none downsampled, a batch of more than
+    # 10,000 words would lose its excess in gensim's trainer.
+    path = tmp_path / "one-line.txt"
+    path.write_text(" ".join(lee_lines()), encoding="utf-8")
+    split_long_lines(str(path), str(path))
+    plan = plan_chunks(str(path))
+    assert plan is not None
+    model = Word2Vec(vector_size=10, min_count=1, sample=0, epochs=1, workers=2, seed=1)
+    model.build_vocab(corpus_file=str(path))
+    ledger = BatchLedger()
+
+    with chunk_hook(ChunkTrainer(model, plan, ledger, TrainingControl(), None)):
+        model.train(corpus_file=str(path), total_words=plan.total_words, epochs=1)
+
+    _loss, effective, raw = ledger.take()
+    assert raw == plan.total_words
+    # Two lines of 5,001 words make a batch of 10,002: at most 2 words of each are left out.
+    assert effective >= raw - 2 * (raw // MAX_WORDS_IN_BATCH + 1)
 
 
 def test_queue_rates_follow_schedule(monkeypatch: pytest.MonkeyPatch) -> None:

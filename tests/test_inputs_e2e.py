@@ -155,7 +155,7 @@ def test_folder_without_files_rejected(tmp_path: Path, content: str) -> None:
 @pytest.mark.parametrize(
     ("extra", "expected"),
     [
-        (("--corpus-file-mode", "--holdout", "0.1"), "--holdout needs the iterable reader to leave lines out"),
+        (("--corpus-file-mode", "--holdout", "0.1"), "--holdout needs the default reader, which can leave lines out"),
         (("--model", "fasttext", "--early-stop", "monitor=loss"), "monitor=loss needs --model word2vec"),
         (("--model", "doc2vec", "--holdout", "0.1"), "not doc2vec"),
     ],

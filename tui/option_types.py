@@ -23,7 +23,10 @@ def check_stopping_options(args: argparse.Namespace) -> str | None:
     if (args.holdout or args.validation) and args.model == "doc2vec":
         return "the held-out loss is computed for word2vec and fasttext, not doc2vec"
     if args.holdout and args.corpus_file_mode:
-        return "--holdout needs the iterable reader to leave lines out; use --validation FILE with --corpus-file-mode"
+        return (
+            "--holdout needs the default reader, which can leave lines out; "
+            "use --validation FILE with --corpus-file-mode"
+        )
     from gensim_tui.callbacks.corpus import CorpusError, check_corpus
     from gensim_tui.callbacks.epoch_metrics import parse_early_stop
     from gensim_tui.callbacks.evaluation import AnalogyEvaluation, EvaluationFileError, SimilarityEvaluation
