@@ -29,8 +29,10 @@ from gensim.models import Word2Vec
 from .control import TrainingControl
 
 _HOOK = "_do_train_job"
-_ALL_HOOKS = (_HOOK, "_train_epoch_corpusfile", "_worker_loop_corpusfile")
-"""Every method that gensim-tui replaces on a training model's instance (see also ``file_training``)."""
+FILE_EPOCH_HOOK = "_train_epoch_corpusfile"
+FILE_WORKER_HOOK = "_worker_loop_corpusfile"
+"""The two methods that ``file_training`` replaces for ``corpus_file`` training."""
+_ALL_HOOKS = (_HOOK, FILE_EPOCH_HOOK, FILE_WORKER_HOOK)
 
 
 def batch_view(model: Word2Vec) -> Any:

@@ -87,35 +87,46 @@ class ChunkPlan:
         return len(self.offsets)
 
 
+def _blocks(path: str) -> Iterator[tuple[int, npt.NDArray[np.uint8], npt.NDArray[np.bool_]]]:
+    """Yield each block of the file with its offset and a mask of the bytes that start a word.
+
+    Raises OSError when the file cannot be read.
+    """
+    after_space = True
+    offset = 0
+    with open(path, "rb") as file:
+        while block := file.read(BLOCK_BYTES):
+            data = np.frombuffer(block, dtype=np.uint8)
+            space = _WHITESPACE[data]
+            starts = ~space
+            starts[1:] &= space[:-1]
+            starts[0] &= after_space
+            after_space = bool(space[-1])
+            yield offset, data, starts
+            offset += len(block)
+
+
 def _line_ends(path: str) -> Iterator[tuple[int, Int64s, Int64s]]:
     """Yield, per block: the lines before it, the offset after each line end in it, and the words up to each.
 
     A last line without a newline ends at the end of the file.
     """
-    after_space = True
-    offset = words = lines = 0
-    last = b"\n"
+    words = lines = size = 0
+    last_byte = 0x0A
     try:
-        with open(path, "rb") as file:
-            while block := file.read(BLOCK_BYTES):
-                data = np.frombuffer(block, dtype=np.uint8)
-                space = _WHITESPACE[data]
-                starts = ~space
-                starts[1:] &= space[:-1]
-                starts[0] &= after_space
-                after_space = bool(space[-1])
-                counted = np.cumsum(starts, dtype=np.int64)
-                newlines = np.flatnonzero(data == 0x0A)
-                if len(newlines):
-                    yield lines, offset + newlines + 1, words + counted[newlines]
-                words += int(counted[-1])
-                lines += len(newlines)
-                offset += len(block)
-                last = block[-1:]
+        for offset, data, starts in _blocks(path):
+            counted = np.cumsum(starts, dtype=np.int64)
+            newlines = np.flatnonzero(data == 0x0A)
+            if len(newlines):
+                yield lines, offset + newlines + 1, words + counted[newlines]
+            words += int(counted[-1])
+            lines += len(newlines)
+            size = offset + len(data)
+            last_byte = int(data[-1])
     except OSError as error:
         raise CorpusError(f"cannot read corpus {path}: {error.strerror}; check that it exists") from None
-    if last != b"\n":
-        yield lines, np.array([offset], dtype=np.int64), np.array([words], dtype=np.int64)
+    if last_byte != 0x0A:
+        yield lines, np.array([size], dtype=np.int64), np.array([words], dtype=np.int64)
 
 
 class _Chunks:
@@ -151,8 +162,8 @@ def plan_chunks(path: str, documents: bool = False) -> ChunkPlan | None:
     """Return the chunks of the corpus file at *path*, or None when a line is longer than a batch.
 
     *documents* selects Doc2Vec's chunks, which end at line ends and after
-    blank lines; otherwise chunks end at batch ends, which needs every line
-    to hold at most ``MAX_WORDS_IN_BATCH`` words (see ``split_long_lines``).
+    blank lines. Other chunks end at batch ends, so every line must have at
+    most ``MAX_WORDS_IN_BATCH`` words (see ``split_long_lines``).
     Raises CorpusError when the file cannot be read.
     """
     chunks = _Chunks()
@@ -196,28 +207,19 @@ def long_line_cuts(path: str) -> list[int]:
     words at about one place in 5,000.
     """
     cuts: list[int] = []
-    after_space = True
-    offset = words = 0
+    words = 0
     line_start_words = 0  # words before the line being read
-    with open(path, "rb") as file:
-        while block := file.read(BLOCK_BYTES):
-            data = np.frombuffer(block, dtype=np.uint8)
-            space = _WHITESPACE[data]
-            starts = ~space
-            starts[1:] &= space[:-1]
-            starts[0] &= after_space
-            after_space = bool(space[-1])
-            word_at = np.flatnonzero(starts)
-            newlines = np.flatnonzero(data == 0x0A)
-            # For each word, the words before its line: those before the last newline preceding it.
-            words_by_newline = np.concatenate(([line_start_words], words + np.searchsorted(word_at, newlines)))
-            line_of = np.searchsorted(newlines, word_at)
-            in_line = words + np.arange(len(word_at)) - words_by_newline[line_of]
-            marked = word_at[(in_line > 0) & (in_line % PIECE_WORDS == 0)]
-            cuts.extend(int(position) for position in offset + marked - 1)
-            line_start_words = int(words_by_newline[-1])
-            words += len(word_at)
-            offset += len(block)
+    for offset, data, starts in _blocks(path):
+        word_at = np.flatnonzero(starts)
+        newlines = np.flatnonzero(data == 0x0A)
+        # For each word, the words before its line: those before the last newline preceding it.
+        words_by_newline = np.concatenate(([line_start_words], words + np.searchsorted(word_at, newlines)))
+        line_of = np.searchsorted(newlines, word_at)
+        in_line = words + np.arange(len(word_at)) - words_by_newline[line_of]
+        marked = word_at[(in_line > 0) & (in_line % PIECE_WORDS == 0)]
+        cuts.extend(int(position) for position in offset + marked - 1)
+        line_start_words = int(words_by_newline[-1])
+        words += len(word_at)
     return cuts
 
 

@@ -9,10 +9,10 @@ gensim's own ``_do_train_epoch`` on a view of the model (see
 budget of one chunk. gensim's thread start, progress log and epoch totals
 stay as they are.
 
-Because the queue hands out chunks in file order and a thread always
-finishes the chunk it took, an epoch cut short by a stop has trained a
-prefix of the file, which ``skip_words`` skips when the run resumes, as the
-iterable reader does.
+The queue hands out chunks in file order, and a thread always finishes the
+chunk it took. An epoch cut short by a stop has therefore trained a prefix
+of the file, which ``skip_words`` skips when the run resumes, as with the
+iterable reader.
 
 Checked against gensim 4.4.0 (``Word2Vec._train_epoch_corpusfile``,
 ``_worker_loop_corpusfile`` and each model's ``_do_train_epoch``).
@@ -30,16 +30,13 @@ from typing import Any
 
 from gensim.models import Doc2Vec, Word2Vec
 
-from .batches import BatchLedger, batch_view
+from .batches import FILE_EPOCH_HOOK, FILE_WORKER_HOOK, BatchLedger, batch_view
 from .control import TrainingControl
 from .corpus import CorpusError
 from .corpus_copy import plain_copy
 from .file_chunks import ChunkPlan, plan_chunks, split_long_lines
 
 logger = logging.getLogger("gensim_tui")
-
-_EPOCH = "_train_epoch_corpusfile"
-_WORKER = "_worker_loop_corpusfile"
 
 SPLIT_COPY_NAME = "corpus-split.txt"
 """Name of the copy of a corpus file whose long lines were split."""
@@ -59,8 +56,7 @@ def file_plan(corpus: str, folder: str, documents: bool) -> ChunkPlan:
         target = path if path != corpus else os.path.join(folder, SPLIT_COPY_NAME)
         split_long_lines(path, target)
         plan = plan_chunks(target, documents)
-        if plan is None:
-            raise CorpusError(f"cannot split the long lines of {corpus}; train without --corpus-file-mode")
+        assert plan is not None, "split_long_lines leaves no line longer than a batch"
     return plan
 
 
@@ -181,8 +177,8 @@ class ChunkTrainer:
                 self.on_chunk()
 
     def _check_file(self, path: str) -> None:
-        # gensim's reader loops for ever on a file it cannot open, and
-        # trains the wrong lines of one that changed size.
+        # gensim's reader loops for ever on a missing file, and trains the
+        # wrong lines of a file whose size changed.
         try:
             size = os.stat(path).st_size
         except OSError as error:
@@ -197,7 +193,7 @@ class ChunkTrainer:
 @contextmanager
 def chunk_hook(trainer: ChunkTrainer) -> Iterator[ChunkTrainer]:
     """Replace the model's ``corpus_file`` epoch and worker loop for the body of the ``with``."""
-    hooks = {_EPOCH: trainer.train_epoch, _WORKER: trainer.worker_loop}
+    hooks = {FILE_EPOCH_HOOK: trainer.train_epoch, FILE_WORKER_HOOK: trainer.worker_loop}
     trainer.model.__dict__.update(hooks)
     try:
         yield trainer
